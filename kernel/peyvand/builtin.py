@@ -1,0 +1,17 @@
+"""The kernel's own plugin: what every tenant has, registered through the same hooks."""
+
+from .hookspecs import hookimpl
+from .manifest import Manifest
+
+manifest = Manifest(
+    label={"en": "Peyvand kernel", "fa": "هسته پیوند"},
+    description={"en": "Plugin lifecycle, storage, audit trail and the web shell.",
+                 "fa": "چرخه عمر افزونه‌ها، ذخیره‌سازی، تاریخچه تغییرات و پوسته وب."},
+)
+
+
+@hookimpl
+def register_models():
+    from .audit import Audit
+
+    return [Audit]

@@ -1,0 +1,69 @@
+"""Entity types that plugins declare, and the base model their tables start from."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import peewee
+
+from .storage import tenant_db, utcnow
+
+
+class Model(peewee.Model):
+    """Base for every plugin model: bound to the current tenant's database.
+
+    Name tables explicitly with the plugin's prefix (``table_name = "contacts_person"``).
+    """
+
+    class Meta:
+        database = tenant_db
+        legacy_table_names = False
+
+
+class RecordModel(Model):
+    """Base for entity models: the columns every record has.
+
+    ``version`` is the optimistic-lock counter (the API's ``ETag``); ``deleted_at`` marks a
+    record in the trash; ``owner_id`` and ``team_id`` are what record scopes filter on.
+    """
+
+    id = peewee.AutoField()
+    version = peewee.IntegerField(default=1)
+    created_at = peewee.DateTimeField(default=utcnow)
+    updated_at = peewee.DateTimeField(default=utcnow)
+    deleted_at = peewee.DateTimeField(null=True, index=True)
+    owner_id = peewee.IntegerField(null=True, index=True)
+    team_id = peewee.IntegerField(null=True, index=True)
+
+
+@dataclass(eq=False)
+class Entity:
+    """A record type a plugin stores: model, schema and metadata.
+
+    :param name: singular, lower-case (``"person"``); the entity id is ``<plugin>.<name>``.
+    :param plural: the URL segment (``"persons"`` → ``/api/v1/contacts/persons``).
+    :param model: a :class:`RecordModel` subclass whose table starts with ``<plugin>_``.
+    :param schema: a marshmallow schema class for input validation and output.
+    :param label: ``{"en": "Person", "fa": "شخص"}``; ``label_plural`` likewise.
+    :param title_field: the field that names a record in lists, search hits and the audit.
+    :param searchable: fields the global search looks at.
+    :param audited: fields whose changes the audit trail records (``None``: all schema fields).
+    :param default_sort: a field name, ``-`` for descending (``"-id"``).
+    """
+
+    name: str
+    plural: str
+    model: type[RecordModel]
+    schema: type
+    label: Mapping[str, str]
+    label_plural: Mapping[str, str] = field(default_factory=dict)
+    title_field: str = "id"
+    searchable: tuple[str, ...] = ()
+    audited: tuple[str, ...] | None = None
+    default_sort: str = "-id"
+    plugin: str | None = None
+
+    @property
+    def id(self) -> str:
+        return f"{self.plugin}.{self.name}"

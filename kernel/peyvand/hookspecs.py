@@ -1,0 +1,168 @@
+"""Every hook the kernel calls, in one place.
+
+Plugins implement these with ``@hookimpl`` from :mod:`peyvand_sdk`. An implementation names
+only the arguments it uses, so a spec can gain arguments later without breaking plugins.
+
+Conventions:
+
+* ``register_*`` hooks return a list; the kernel flattens the lists of every enabled plugin and
+  sorts them by an explicit key, so results never depend on registration order.
+* ``resolve_*`` hooks are ``firstresult``: the first non-``None`` answer wins.
+* ``before_*`` hooks may veto by raising :class:`peyvand.errors.Veto` with a message for the user;
+  ``after_*`` hooks react and must not fail the operation.
+
+For a given tenant the kernel only calls the hooks of plugins *enabled* for that tenant.
+"""
+
+from __future__ import annotations
+
+import pluggy
+
+PROJECT = "peyvand"
+
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+# --------------------------------------------------------------------------------------------
+# Lifecycle
+# --------------------------------------------------------------------------------------------
+
+@hookspec
+def setup_plugin(settings):
+    """Prepare the plugin once per process, right after it is loaded.
+
+    Called for every *installed* plugin whatever its per-tenant state, before any request.
+    Keep it cheap: heavy imports belong inside the hooks that need them.
+
+    :param settings: the instance's :class:`peyvand.config.Settings`.
+    :return: ignored.
+
+    Raising here marks the plugin ``failed`` (name, version and traceback summary are shown by
+    ``peyvand plugins list`` and ``GET /api/v1/plugins``); the rest of the product keeps working.
+    With ``PEYVAND_STRICT_PLUGINS=1`` the error is re-raised instead.
+    """
+
+
+@hookspec
+def tenant_enabled(tenant):
+    """React to this plugin being enabled for ``tenant``.
+
+    Only the implementation of the plugin being enabled is called, after its migrations have
+    been applied and inside the tenant's database context, so it may create default rows
+    (a default pipeline, built-in roles…). Enabling is idempotent: check before inserting.
+
+    :param tenant: the tenant's name, e.g. ``"default"``.
+    :return: ignored. Raising aborts the enable and leaves the plugin in its previous state.
+    """
+
+
+@hookspec
+def tenant_disabled(tenant):
+    """React to this plugin being disabled for ``tenant``.
+
+    Only the implementation of the plugin being disabled is called. Data must be left intact:
+    a disabled plugin can be enabled again and find everything as it was.
+
+    :param tenant: the tenant's name.
+    :return: ignored.
+    """
+
+
+# --------------------------------------------------------------------------------------------
+# Registration: what a plugin contributes. Each returns a list; ``None`` means nothing.
+# --------------------------------------------------------------------------------------------
+
+@hookspec
+def register_entities():
+    """Declare the record types this plugin stores.
+
+    :return: a list of :class:`peyvand_sdk.Entity` (a peewee model, a marshmallow schema and
+        metadata: labels in Persian and English, title field, searchable and audited fields,
+        default sort). Each model's table must start with ``<plugin>_``; two plugins claiming
+        the same entity name or table is an error when the second is enabled.
+
+    The kernel derives storage checks, the REST API under ``/api/v1/<plugin>/<plural>``, the
+    OpenAPI description and the audit trail from these declarations.
+    """
+
+
+@hookspec
+def register_models():
+    """Declare the plugin's peewee models that are not entities (link tables, settings…).
+
+    :return: a list of peewee model classes, tables prefixed ``<plugin>_``. Together with the
+        entities' models these are the tables a purge drops and the schema check compares
+        against the migrated database.
+    """
+
+
+@hookspec
+def register_blueprints():
+    """Contribute Flask blueprints (REST endpoints, web pages).
+
+    Called once per process for every loaded plugin, since Flask cannot add routes after the
+    first request; the kernel answers 404 on a blueprint's routes for a tenant where its plugin
+    is not enabled.
+
+    :return: a list of :class:`flask.Blueprint`. Blueprint names must be unique across plugins;
+        prefixing them with the plugin name (``"contacts_api"``) keeps them so.
+    """
+
+
+@hookspec
+def register_cli_commands():
+    """Contribute sub-commands to the ``peyvand`` command line.
+
+    :return: a list of :class:`click.Command` or :class:`click.Group`. They are added under the
+        plugin's name: a group ``contacts`` gives ``peyvand contacts import``. Commands appear for
+        every loaded plugin; use :func:`peyvand_sdk.require_enabled` to refuse politely when the
+        plugin is disabled for the chosen tenant.
+    """
+
+
+# --------------------------------------------------------------------------------------------
+# Data
+# --------------------------------------------------------------------------------------------
+
+@hookspec
+def load_demo_data(tenant, plugins):
+    """Fill a fresh tenant with realistic demo records for ``peyvand demo``.
+
+    Called in dependency order (a plugin runs after the plugins it requires), inside the
+    tenant's database context and one transaction.
+
+    :param tenant: the tenant's name.
+    :param plugins: names of the plugins enabled for the tenant, so a plugin can link its demo
+        records to those of an optional partner.
+    :return: a short line describing what was added (``"40 contacts"``), or ``None``.
+    """
+
+
+@hookspec
+def before_record_save(entity, record, changes, action):
+    """Check a create or update before it is written; raise to refuse it.
+
+    :param entity: the :class:`peyvand_sdk.Entity` being saved (``entity.id`` is
+        ``"<plugin>.<name>"``).
+    :param record: the peewee model instance with the new values set, not yet saved.
+    :param changes: ``{field: (old, new)}`` for the fields this save changes.
+    :param action: ``"create"`` or ``"update"``.
+    :return: ignored. Raise :class:`peyvand_sdk.Veto` with a message (and optionally a field
+        name) to refuse the save; the request answers 422 and nothing is written.
+    """
+
+
+@hookspec
+def after_record_save(entity, record, changes, action):
+    """React to a record written by the API, an import or a job.
+
+    Runs inside the same transaction as the write, so work done here commits or rolls back
+    with it. Keep it quick; slow side effects belong in background jobs.
+
+    :param entity: the :class:`peyvand_sdk.Entity`.
+    :param record: the saved peewee model instance.
+    :param changes: ``{field: (old, new)}``; for ``"create"`` the old values are ``None``.
+    :param action: ``"create"``, ``"update"``, ``"delete"`` or ``"restore"``.
+    :return: ignored.
+    """

@@ -1,0 +1,242 @@
+"""Database binding: one control database, and one database per tenant.
+
+The control database lists tenants and each tenant's plugin states. Each tenant's records live
+in their own SQLite file (``<instance>/tenants/<tenant>.sqlite3``) or their own PostgreSQL
+schema (``<prefix>t_<tenant>``), so one business's data never shares a table with another's.
+
+Plugin models bind to :data:`tenant_db`, a proxy that resolves to the database of the tenant
+bound in the current context (a request, a CLI command, a job)::
+
+    with kernel.storage.bound("default"):
+        Person.select()...
+"""
+
+from __future__ import annotations
+
+import contextvars
+import datetime
+import re
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+import peewee
+from peewee import DatabaseProxy
+
+from .config import Settings
+from .errors import PeyvandError
+
+TENANT_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+SQLITE_PRAGMAS = (
+    ("journal_mode", "wal"),
+    ("foreign_keys", 1),
+    ("synchronous", "normal"),
+    ("busy_timeout", 10000),
+    ("cache_size", -32000),
+)
+
+_current_db: contextvars.ContextVar[peewee.Database | None] = contextvars.ContextVar(
+    "peyvand_tenant_db", default=None)
+_current_tenant: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "peyvand_tenant", default=None)
+
+
+class NoTenantBound(PeyvandError):
+    pass
+
+
+class TenantDatabase(DatabaseProxy):
+    """A peewee database proxy that follows the tenant bound in the current context."""
+
+    # peewee's Proxy only accepts attributes named in the class's own __slots__.
+    __slots__ = ("obj", "_callbacks", "_Model")
+
+    def __getattr__(self, attr):
+        db = _current_db.get()
+        if db is None:
+            raise NoTenantBound(
+                "no tenant database is bound here; wrap the code in "
+                "`with kernel.storage.bound(tenant):` (requests and CLI commands do this)")
+        return getattr(db, attr)
+
+    def __enter__(self):
+        return self.__getattr__("__enter__")()
+
+    def __exit__(self, *exc):
+        return self.__getattr__("__exit__")(*exc)
+
+
+#: Bind every plugin model here (``peyvand_sdk.Model`` does).
+tenant_db = TenantDatabase()
+
+
+def current_tenant() -> str | None:
+    """The tenant bound in this context, or ``None``."""
+    return _current_tenant.get()
+
+
+def current_database() -> peewee.Database | None:
+    return _current_db.get()
+
+
+def check_tenant_name(name: str) -> str:
+    if not TENANT_NAME.match(name or ""):
+        raise PeyvandError(
+            f"tenant name {name!r} is not valid: use 1-40 lower-case letters, digits or '_', "
+            "starting with a letter")
+    return name
+
+
+class Storage:
+    """Opens and caches the control database and the tenants' databases."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.url = settings.database_url
+        self.is_postgres = settings.is_postgres
+        self._lock = threading.Lock()
+        self._tenant_dbs: dict[str, peewee.Database] = {}
+        if self.is_postgres:
+            parsed = urlparse(self.url)
+            query = parse_qs(parsed.query)
+            self.schema_prefix = (query.pop("schema_prefix", ["peyvand_"])[0])
+            self._pg_params = {
+                "database": (parsed.path or "/").lstrip("/") or "postgres",
+                "user": parsed.username, "password": parsed.password,
+                "host": parsed.hostname or "127.0.0.1", "port": parsed.port or 5432,
+            }
+            self.control_schema = f"{self.schema_prefix}control"
+            self.control = self._postgres(self.control_schema)
+        else:
+            path = self.url.removeprefix("sqlite:///")
+            if path in ("", ":memory:"):
+                raise PeyvandError("PEYVAND_DATABASE_URL must name a SQLite file, not memory")
+            self.control_path = Path(path)
+            self.control_path.parent.mkdir(parents=True, exist_ok=True)
+            self.control_schema = None
+            self.control = self._sqlite(self.control_path)
+
+    # -- opening -----------------------------------------------------------------------------
+    def _sqlite(self, path: Path) -> peewee.SqliteDatabase:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return peewee.SqliteDatabase(str(path), pragmas=SQLITE_PRAGMAS,
+                                     check_same_thread=False)
+
+    def _postgres(self, schema: str) -> peewee.PostgresqlDatabase:
+        params = {k: v for k, v in self._pg_params.items() if v is not None}
+        database = params.pop("database")
+        db = peewee.PostgresqlDatabase(database, options=f"-c search_path={schema}", **params)
+        try:
+            with db.connection_context():
+                db.execute_sql(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+        except peewee.OperationalError as exc:
+            raise PeyvandError(
+                f"cannot reach PostgreSQL at {self._pg_params['host']}:{self._pg_params['port']} "
+                f"({exc}). Start it (on Debian: `pg_ctlcluster --skip-systemctl-redirect 15 main "
+                "start`) or point PEYVAND_DATABASE_URL elsewhere.") from None
+        return db
+
+    def tenant_schema(self, tenant: str) -> str | None:
+        return f"{self.schema_prefix}t_{tenant}" if self.is_postgres else None
+
+    def tenant_path(self, tenant: str) -> Path | None:
+        if self.is_postgres:
+            return None
+        return self.control_path.parent / "tenants" / f"{tenant}.sqlite3"
+
+    def files_dir(self, tenant: str) -> Path:
+        """Where the tenant's uploaded files live (always under the instance folder)."""
+        return self.settings.home / "files" / tenant
+
+    def database_for(self, tenant: str) -> peewee.Database:
+        db = self._tenant_dbs.get(tenant)
+        if db is None:
+            check_tenant_name(tenant)
+            with self._lock:
+                db = self._tenant_dbs.get(tenant)
+                if db is None:
+                    if self.is_postgres:
+                        db = self._postgres(self.tenant_schema(tenant))
+                    else:
+                        db = self._sqlite(self.tenant_path(tenant))
+                    self._tenant_dbs[tenant] = db
+        return db
+
+    @contextmanager
+    def bound(self, tenant: str):
+        """Bind ``tenant``'s database to :data:`tenant_db` for the duration of the block."""
+        db = self.database_for(tenant)
+        token_db = _current_db.set(db)
+        token_tenant = _current_tenant.set(tenant)
+        try:
+            yield db
+        finally:
+            _current_db.reset(token_db)
+            _current_tenant.reset(token_tenant)
+
+    def close(self) -> None:
+        for db in [self.control, *self._tenant_dbs.values()]:
+            if not db.is_closed():
+                db.close()
+
+    def drop_tenant_storage(self, tenant: str) -> None:
+        """Remove a tenant's database entirely (tests and tenant deletion)."""
+        db = self._tenant_dbs.pop(tenant, None)
+        if self.is_postgres:
+            target = db or self._postgres(self.tenant_schema(tenant))
+            target.execute_sql(f'DROP SCHEMA IF EXISTS "{self.tenant_schema(tenant)}" CASCADE')
+            target.close()
+        else:
+            if db is not None:
+                db.close()
+            path = self.tenant_path(tenant)
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+# -- control database models ----------------------------------------------------------------
+
+def utcnow() -> datetime.datetime:
+    return datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
+
+
+def control_models(db: peewee.Database):
+    """The control database's tables, bound to ``db``."""
+
+    class Base(peewee.Model):
+        class Meta:
+            database = db
+            legacy_table_names = False
+
+    class Tenant(Base):
+        name = peewee.CharField(primary_key=True, max_length=40)
+        created_at = peewee.DateTimeField(default=utcnow)
+
+        class Meta:
+            table_name = "peyvand_tenant"
+
+    class PluginState(Base):
+        tenant = peewee.CharField(max_length=40)
+        plugin = peewee.CharField(max_length=100)
+        state = peewee.CharField(max_length=16)
+        version = peewee.CharField(max_length=64, null=True)
+        updated_at = peewee.DateTimeField(default=utcnow)
+
+        class Meta:
+            table_name = "peyvand_plugin_state"
+            indexes = ((("tenant", "plugin"), True),)
+
+    class Generation(Base):
+        """A counter bumped on every change that in-memory caches depend on.
+
+        Every process compares it once per request, so a change made through one web worker
+        is seen by the next request in any other.
+        """
+        id = peewee.IntegerField(primary_key=True)
+        value = peewee.BigIntegerField(default=0)
+
+        class Meta:
+            table_name = "peyvand_generation"
+
+    return Tenant, PluginState, Generation

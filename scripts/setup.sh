@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Create .venv (Python 3.11) and install the kernel, the SDK and every plugin in this checkout.
+# Used by scripts/start.sh and scripts/test.sh; safe to run again (it only installs what changed).
+set -euo pipefail
+shopt -s nullglob
+cd "$(dirname "$0")/.."
+
+PYTHON=${PYTHON:-python3.11}
+command -v "$PYTHON" >/dev/null 2>&1 || PYTHON=python3
+"$PYTHON" -c 'import sys; assert sys.version_info >= (3, 11), "Peyvand needs Python 3.11 or newer"'
+
+if [ ! -x .venv/bin/python ]; then
+  "$PYTHON" -m venv .venv
+fi
+stamp=.venv/.peyvand-installed
+inputs=$(cat pyproject.toml requirements-dev.txt kernel/pyproject.toml sdk/pyproject.toml \
+         plugins/*/pyproject.toml scripts/setup.sh | sha256sum | cut -c1-16)
+if [ "${1:-}" = "--dev" ]; then inputs="$inputs-dev"; fi
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$inputs" ]; then
+  .venv/bin/python -m pip install --quiet --upgrade pip
+  editables=(-e ./kernel -e ./sdk)
+  for p in plugins/*/; do editables+=(-e "./$p"); done
+  if [ "${1:-}" = "--dev" ]; then
+    .venv/bin/python -m pip install --quiet "${editables[@]}" -e "./kernel[postgresql]" \
+      -r requirements-dev.txt
+  else
+    .venv/bin/python -m pip install --quiet "${editables[@]}"
+  fi
+  echo "$inputs" > "$stamp"
+fi

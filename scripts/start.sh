@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Set everything up, load the demo business into ./instance (SQLite) and serve it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+export PEYVAND_HOME=${PEYVAND_HOME:-$PWD/instance}
+.venv/bin/peyvand demo
+exec .venv/bin/peyvand serve --host "${PEYVAND_HOST:-127.0.0.1}" --port "${PEYVAND_PORT:-8000}"

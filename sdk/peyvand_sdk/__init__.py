@@ -1,0 +1,38 @@
+"""The one import surface a Peyvand plugin needs.
+
+>>> from peyvand_sdk import hookimpl, Manifest, Entity, RecordModel
+
+Everything here is a stable contract: a test pins these names, and changing one is a breaking
+change for every third-party plugin. Libraries (peewee, marshmallow, Flask, click, blinker) are
+used directly; Peyvand's own internals never are.
+"""
+
+from peyvand import KERNEL_API
+from peyvand.entities import Entity, Model, RecordModel
+from peyvand.errors import PeyvandError, PluginError, Veto
+from peyvand.hookspecs import hookimpl, hookspec
+from peyvand.manifest import Manifest
+from peyvand.signals import plugin_disabled, plugin_enabled, plugin_purged
+from peyvand.storage import current_tenant, tenant_db
+
+from .helpers import current_kernel, require_enabled
+
+__all__ = [
+    "KERNEL_API",
+    "Entity",
+    "Manifest",
+    "Model",
+    "PeyvandError",
+    "PluginError",
+    "RecordModel",
+    "Veto",
+    "current_kernel",
+    "current_tenant",
+    "hookimpl",
+    "hookspec",
+    "plugin_disabled",
+    "plugin_enabled",
+    "plugin_purged",
+    "require_enabled",
+    "tenant_db",
+]

@@ -1,0 +1,31 @@
+"""Small helpers for plugin code running inside a request or a CLI command."""
+
+from __future__ import annotations
+
+import click
+
+from peyvand.errors import PluginError
+
+
+def current_kernel():
+    """The kernel serving this request (inside Flask) or this command (inside the CLI)."""
+    from flask import current_app, has_app_context
+
+    if has_app_context():
+        return current_app.extensions["peyvand"]
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None:
+        root = ctx.find_root()
+        return root.command._kernel(root)
+    raise RuntimeError("current_kernel() works inside a request or a peyvand CLI command")
+
+
+def require_enabled(plugin: str, tenant: str) -> None:
+    """Raise :class:`PluginError` unless ``plugin`` is enabled for ``tenant``.
+
+    Plugin CLI commands call this first, since commands are listed for every installed plugin.
+    """
+    kernel = current_kernel()
+    if plugin not in kernel.enabled(tenant):
+        raise PluginError(f"plugin {plugin!r} is not enabled for tenant {tenant!r}; run "
+                          f"`peyvand plugins enable {plugin} --tenant {tenant}` first")

@@ -1,0 +1,130 @@
+"""pytest fixtures for Peyvand and its plugins (registered through the ``pytest11`` entry point).
+
+Fixtures:
+
+* ``peyvand_settings`` — settings for a fresh instance in a temporary folder. The database is
+  SQLite unless ``PEYVAND_TEST_DATABASE_URL`` names a PostgreSQL server; then each test gets
+  schemas of its own, dropped afterwards.
+* ``peyvand_kernel_factory`` — ``make(plugins=None, extra_plugins=(), enable=True)`` builds a
+  kernel that loads only ``plugins`` (entry-point names; ``None`` = all installed) plus throwaway
+  ``extra_plugins`` (``(name, module_or_object[, version])``) and enables them for ``default``.
+* ``peyvand_app_factory`` — the same arguments, returns a Flask app.
+* ``peyvand_app`` / ``peyvand_client`` — an app and its test client with every installed plugin
+  enabled; a test can narrow it with ``@pytest.mark.peyvand_plugins("contacts", ...)``.
+* ``peyvand_cli`` — ``run(*args)`` invokes the ``peyvand`` CLI against the same instance.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+
+from peyvand.config import load_settings
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "peyvand_plugins(*names): the plugins the peyvand_app fixture loads")
+    config.addinivalue_line(
+        "markers", "postgres_only: the test checks PostgreSQL-specific behaviour")
+    config.addinivalue_line(
+        "markers", "sqlite_only: the test checks SQLite-specific behaviour")
+
+
+def pytest_runtest_setup(item):
+    on_pg = bool(os.environ.get("PEYVAND_TEST_DATABASE_URL"))
+    if item.get_closest_marker("postgres_only") and not on_pg:
+        pytest.skip("PostgreSQL-specific; runs in the PostgreSQL pass of the suite")
+    if item.get_closest_marker("sqlite_only") and on_pg:
+        pytest.skip("SQLite-specific; runs in the SQLite pass of the suite")
+
+
+@pytest.fixture
+def peyvand_settings(tmp_path, monkeypatch):
+    home = tmp_path / "instance"
+    monkeypatch.setenv("PEYVAND_HOME", str(home))
+    url = os.environ.get("PEYVAND_TEST_DATABASE_URL")
+    prefix = None
+    if url:
+        prefix = f"pt{uuid.uuid4().hex[:10]}_"
+        url = f"{url}{'&' if '?' in url else '?'}schema_prefix={prefix}"
+        monkeypatch.setenv("PEYVAND_DATABASE_URL", url)
+    else:
+        monkeypatch.delenv("PEYVAND_DATABASE_URL", raising=False)
+    monkeypatch.setenv("PEYVAND_STRICT_PLUGINS", os.environ.get("PEYVAND_STRICT_PLUGINS", "1"))
+    settings = load_settings()
+    yield settings
+    if prefix:
+        _drop_schemas(settings.database_url, prefix)
+
+
+def _drop_schemas(url: str, prefix: str) -> None:
+    import psycopg
+
+    base = url.split("?", 1)[0]
+    with psycopg.connect(base.replace("postgresql://", "postgresql://", 1),
+                         autocommit=True) as conn:
+        rows = conn.execute("SELECT nspname FROM pg_namespace WHERE nspname LIKE %s",
+                            (prefix + "%",)).fetchall()
+        for (name,) in rows:
+            conn.execute(f'DROP SCHEMA "{name}" CASCADE')
+
+
+@pytest.fixture
+def peyvand_kernel_factory(peyvand_settings):
+    from peyvand.kernel import Kernel
+
+    made = []
+
+    def make(plugins=None, extra_plugins=(), enable=True, tenant="default"):
+        kernel = Kernel(peyvand_settings, only=plugins, extra_plugins=extra_plugins)
+        made.append(kernel)
+        kernel.ensure_tenant(tenant)
+        if enable:
+            for name in kernel.order:
+                record = kernel.records[name]
+                if record.loaded and not record.internal:
+                    kernel.enable(name, tenant)
+        return kernel
+
+    yield make
+    for kernel in made:
+        kernel.storage.close()
+
+
+@pytest.fixture
+def peyvand_app_factory(peyvand_kernel_factory):
+    from peyvand.app import create_app
+
+    def make(plugins=None, extra_plugins=(), enable=True, config=None):
+        kernel = peyvand_kernel_factory(plugins, extra_plugins, enable)
+        app = create_app({"TESTING": True, **(config or {})}, kernel=kernel)
+        return app
+
+    return make
+
+
+@pytest.fixture
+def peyvand_app(request, peyvand_app_factory):
+    marker = request.node.get_closest_marker("peyvand_plugins")
+    plugins = list(marker.args) if marker else None
+    return peyvand_app_factory(plugins)
+
+
+@pytest.fixture
+def peyvand_client(peyvand_app):
+    return peyvand_app.test_client()
+
+
+@pytest.fixture
+def peyvand_cli(peyvand_settings):
+    from click.testing import CliRunner
+
+    from peyvand.cli import main
+
+    def run(*args, input=None):
+        return CliRunner().invoke(main, list(args), input=input, catch_exceptions=False)
+
+    return run
