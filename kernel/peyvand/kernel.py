@@ -390,6 +390,11 @@ class Kernel:
         if state == "enabled":
             raise PluginError(f"cannot purge {name!r}: it is enabled for tenant {tenant!r}; "
                               f"run `peyvand plugins disable {name}` first")
+        holding = [d for d in self.dependents(name, self.records)
+                   if self.state(d, tenant) in ("enabled", "disabled")]
+        if holding:
+            raise PluginError(f"cannot purge {name!r}: plugins that depend on it still keep data "
+                              f"for tenant {tenant!r}: {', '.join(holding)}. Purge them first")
         plan = self.purge_plan(name, tenant)
         db = self.storage.database_for(tenant)
         with db.atomic():

@@ -104,10 +104,12 @@ class PluginLoader:
     def from_object(self, name: str, obj: object, version: str = "0.0.0",
                     internal: bool = False) -> PluginRecord:
         """A plugin registered directly, not through an entry point (tests, built-ins)."""
-        if isinstance(obj, str):
-            obj = importlib.import_module(obj)
-        return PluginRecord(name=name, version=version, distribution=None, module=obj,
-                            internal=internal)
+        record = PluginRecord(name=name, version=version, distribution=None, internal=internal)
+        try:
+            record.module = importlib.import_module(obj) if isinstance(obj, str) else obj
+        except Exception as exc:
+            self._fail(record, exc)
+        return record
 
     def _fail(self, record: PluginRecord, exc: BaseException) -> None:
         if self.strict:

@@ -1,0 +1,1 @@
+"""Peyvand contacts plugin: people (اشخاص) and organisations (سازمان‌ها)."""

@@ -1,0 +1,1 @@
+"""Peyvand sales plugin: pipelines (قیف فروش) and deals (معامله)."""
