@@ -373,7 +373,9 @@ class Kernel:
             raise PluginError(f"cannot purge {name!r}: it failed to load ({record.error}); its "
                               "tables cannot be listed until it loads")
         db = self.storage.database_for(tenant)
-        tables = [m._meta.table_name for m in self.plugin_models(name)]
+        # Dependency order (referenced tables first), so dropping in reverse never breaks a
+        # foreign key.
+        tables = [m._meta.table_name for m in peewee.sort_models(self.plugin_models(name))]
         tables.append(history_table(name))
         existing = set(db.get_tables())
         plan = []

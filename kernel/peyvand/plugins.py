@@ -158,7 +158,8 @@ class PluginLoader:
                         unknown.append(caller.name)
             if unknown:
                 pm.unregister(record.module)
-                known = sorted(n for n in vars(pm.hook) if not n.startswith("_"))
+                known = sorted(n for n, c in vars(pm.hook).items()
+                               if not n.startswith("_") and c.has_spec())
                 hints = []
                 for name in unknown:
                     close = difflib.get_close_matches(name, known, n=1)
