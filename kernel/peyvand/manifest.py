@@ -28,8 +28,8 @@ class Manifest:
     ``provides`` names capabilities other plugins can require (``"telephony.provider"``);
     ``requires_capability`` names capabilities some enabled plugin must provide.
     ``hookspecs`` is the dotted name of a module with hookspecs this plugin publishes.
-    ``migrations`` is ``"package:folder"`` holding this plugin's numbered migration scripts;
-    by default the ``migrations`` folder beside the plugin module, when it exists.
+    ``migrations`` is ``"package:folder"`` (or an absolute path) holding this plugin's numbered
+    migration scripts; by default the ``migrations`` folder beside the plugin module.
     """
 
     label: Mapping[str, str]

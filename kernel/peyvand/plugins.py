@@ -48,7 +48,9 @@ class PluginRecord:
         if not self.loaded:
             return None
         spec = self.manifest.migrations
-        if spec:
+        if spec and Path(spec).is_absolute():
+            path = Path(spec)
+        elif spec:
             package, _, folder = spec.partition(":")
             base = Path(importlib.import_module(package).__file__).parent
             path = base / (folder or "migrations")

@@ -1,0 +1,34 @@
+"""The SDK is a contract with third-party plugins: its public names are pinned here."""
+
+import peyvand_sdk
+
+PINNED = {
+    "KERNEL_API", "Entity", "Manifest", "Model", "PeyvandError", "PluginError", "RecordModel",
+    "Veto", "current_kernel", "current_tenant", "hookimpl", "hookspec", "plugin_disabled",
+    "plugin_enabled", "plugin_purged", "require_enabled", "tenant_db",
+}
+
+
+def test_public_names_are_pinned():
+    assert set(peyvand_sdk.__all__) == PINNED, (
+        "the SDK's public names changed: update PINNED only for a deliberate, documented change")
+    for name in PINNED:
+        assert getattr(peyvand_sdk, name) is not None
+
+
+def test_plugins_import_nothing_of_peyvand_but_the_sdk():
+    import ast
+    import pathlib
+
+    root = pathlib.Path(__file__).resolve().parents[2] / "plugins"
+    offenders = []
+    for path in root.glob("*/peyvand_*/**/*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                names = [node.module]
+            offenders += [f"{path.relative_to(root)}: {n}" for n in names
+                          if n == "peyvand" or n.startswith("peyvand.")]
+    assert not offenders, "plugins must import peyvand_sdk, not kernel internals"
