@@ -230,6 +230,30 @@ class Kernel:
                     out.append((name, item))
         return out
 
+    # -- entities ------------------------------------------------------------------------------
+    def entities(self, tenant: str = DEFAULT_TENANT) -> dict:
+        """``{entity id: Entity}`` for the plugins enabled for ``tenant``."""
+        enabled = self.enabled(tenant)
+
+        def build():
+            out = {}
+            for plugin, entity in self.collect("register_entities", enabled):
+                entity.plugin = plugin
+                out[entity.id] = entity
+            return out
+
+        return self.cache(f"entities:{tenant}", build)
+
+    def service(self, entity_id: str, tenant: str = DEFAULT_TENANT):
+        """The :class:`peyvand.records.EntityService` for ``entity_id``, or ``None``."""
+        from .records import EntityService
+
+        entity = self.entities(tenant).get(entity_id)
+        if entity is None:
+            return None
+        return self.cache(f"service:{tenant}:{entity_id}",
+                          lambda: EntityService(entity, self.hooks(tenant)))
+
     # -- tables a plugin owns ------------------------------------------------------------------
     def plugin_models(self, name: str) -> list[type[peewee.Model]]:
         models = [e.model for _, e in self.collect("register_entities", [name])]

@@ -1,13 +1,156 @@
-"""The kernel's REST endpoints under ``/api/v1``."""
+"""The kernel's REST endpoints under ``/api/v1``.
 
-from flask import Blueprint, g, jsonify
+Every entity a enabled plugin declares gets list/get/create/update/delete/restore at
+``/api/v1/<plugin>/<plural>[/<id>]``. Each request is one transaction: on any error nothing it
+wrote remains.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, g, jsonify, request
+from werkzeug.exceptions import NotFound
+
+from .. import audit
+from ..records import InvalidRecord, RecordNotFound, StaleVersion
 
 blueprint = Blueprint("peyvand_api", __name__, url_prefix="/api/v1")
+
+LIST_PARAMS = {"limit", "cursor", "sort", "fields", "total", "trash"}
+MAX_LIMIT = 500
+
+
+def _kernel():
+    return current_app.extensions["peyvand"]
+
+
+def _service(plugin: str, plural: str):
+    kernel = _kernel()
+    for entity in kernel.entities(g.tenant).values():
+        if entity.plugin == plugin and entity.plural == plural:
+            return kernel.service(entity.id, g.tenant)
+    raise NotFound(f"no entity at /api/v1/{plugin}/{plural}")
+
+
+def _with_etag(response, record):
+    response.headers["ETag"] = f'"{record.version}"'
+    return response
+
+
+def _if_match():
+    value = request.headers.get("If-Match")
+    if value is None:
+        return None
+    try:
+        return int(value.strip().removeprefix("W/").strip('"'))
+    except ValueError:
+        raise InvalidRecord({"If-Match": ["send the ETag you received, e.g. \"3\""]}) from None
+
+
+def _json_body():
+    data = request.get_json(silent=True)
+    if data is None:
+        raise InvalidRecord({"_schema": ["send a JSON object with Content-Type: "
+                                         "application/json"]})
+    return data
+
+
+@blueprint.errorhandler(InvalidRecord)
+def invalid(exc: InvalidRecord):
+    return jsonify({"errors": exc.errors}), 422
+
+
+@blueprint.errorhandler(RecordNotFound)
+def not_found(exc: RecordNotFound):
+    return jsonify({"error": "Not Found", "message": str(exc)}), 404
+
+
+@blueprint.errorhandler(StaleVersion)
+def stale(exc: StaleVersion):
+    return jsonify({"error": "Precondition Failed", "message": str(exc)}), 412
 
 
 @blueprint.get("/plugins")
 def list_plugins():
     """Every installed plugin: name, version, state for this tenant, capabilities, hooks, error."""
-    from ..app import current_kernel
+    return jsonify({"data": _kernel().describe(g.tenant)})
 
-    return jsonify({"data": current_kernel().describe(g.tenant)})
+
+@blueprint.get("/<plugin>/<plural>")
+def list_records(plugin, plural):
+    service = _service(plugin, plural)
+    args = request.args
+    try:
+        limit = min(max(int(args.get("limit", 50)), 1), MAX_LIMIT)
+    except ValueError:
+        raise InvalidRecord({"limit": [f"a whole number from 1 to {MAX_LIMIT}"]}) from None
+    filters = {k: v for k, v in args.items() if k not in LIST_PARAMS}
+    fields = [f for f in args.get("fields", "").split(",") if f] or None
+    page = service.list(filters=filters, sort=args.get("sort"), limit=limit,
+                        cursor=args.get("cursor"), fields=fields,
+                        with_total=args.get("total") in ("1", "true"),
+                        trash=args.get("trash") in ("1", "true"))
+    body = {"data": page.rows, "next_cursor": page.next_cursor}
+    if page.total is not None:
+        body["total"] = page.total
+    return jsonify(body)
+
+
+@blueprint.get("/<plugin>/<plural>/<int:record_id>")
+def get_record(plugin, plural, record_id):
+    service = _service(plugin, plural)
+    record = service.get(record_id)
+    return _with_etag(jsonify(service.to_dict(record)), record)
+
+
+def _write(fn):
+    """Run ``fn`` in one transaction of the tenant's database."""
+    db = _kernel().storage.database_for(g.tenant)
+    with db.atomic():
+        return fn()
+
+
+@blueprint.post("/<plugin>/<plural>")
+def create_record(plugin, plural):
+    service = _service(plugin, plural)
+    data = _json_body()
+    record = _write(lambda: service.create(data, via="api"))
+    response = jsonify(service.to_dict(record))
+    response.status_code = 201
+    response.headers["Location"] = f"/api/v1/{plugin}/{plural}/{record.id}"
+    return _with_etag(response, record)
+
+
+@blueprint.patch("/<plugin>/<plural>/<int:record_id>")
+def update_record(plugin, plural, record_id):
+    service = _service(plugin, plural)
+    data = _json_body()
+    if_match = _if_match()
+    record = _write(lambda: service.update(record_id, data, if_match=if_match, via="api"))
+    return _with_etag(jsonify(service.to_dict(record)), record)
+
+
+@blueprint.delete("/<plugin>/<plural>/<int:record_id>")
+def delete_record(plugin, plural, record_id):
+    service = _service(plugin, plural)
+    _write(lambda: service.delete(record_id, via="api"))
+    return "", 204
+
+
+@blueprint.post("/<plugin>/<plural>/<int:record_id>/restore")
+def restore_record(plugin, plural, record_id):
+    service = _service(plugin, plural)
+    keep = _kernel().settings.trash_days
+    record = _write(lambda: service.restore(record_id, keep_days=keep, via="api"))
+    return _with_etag(jsonify(service.to_dict(record)), record)
+
+
+@blueprint.get("/audit")
+def audit_trail():
+    entity_id = request.args.get("entity", "")
+    if entity_id not in _kernel().entities(g.tenant):
+        raise InvalidRecord({"entity": [f"unknown entity {entity_id!r}"]})
+    try:
+        record_id = int(request.args.get("id", ""))
+    except ValueError:
+        raise InvalidRecord({"id": ["a record id is required"]}) from None
+    return jsonify({"data": audit.history(entity_id, record_id)})

@@ -1,0 +1,127 @@
+"""The generic REST API every entity gets: validation, keyset pages, ETags, trash, audit."""
+
+import pytest
+
+from peyvand_sdk import Manifest, Veto, hookimpl
+
+pytestmark = pytest.mark.peyvand_plugins("contacts", "sales")
+
+PEOPLE = "/api/v1/contacts/persons"
+
+
+def create(client, **fields):
+    response = client.post(PEOPLE, json={"last_name": "x", **fields})
+    assert response.status_code == 201, response.json
+    return response
+
+
+def test_create_get_update_with_etag_and_stale_if_match(peyvand_client):
+    created = create(peyvand_client, first_name="نسرین", last_name="کریمی", email="n@karimi.ir")
+    assert created.headers["ETag"] == '"1"'
+    url = created.headers["Location"]
+    assert peyvand_client.get(url).json["last_name"] == "کریمی"
+
+    ok = peyvand_client.patch(url, json={"job_title": "مدیر فروش"}, headers={"If-Match": '"1"'})
+    assert ok.status_code == 200 and ok.headers["ETag"] == '"2"'
+    stale = peyvand_client.patch(url, json={"job_title": "overwritten"},
+                                 headers={"If-Match": '"1"'})
+    assert stale.status_code == 412
+    assert peyvand_client.get(url).json["job_title"] == "مدیر فروش"
+
+
+def test_validation_errors_name_each_field_and_write_nothing(peyvand_client):
+    response = peyvand_client.post(PEOPLE, json={"last_name": "", "shoe_size": 44,
+                                                 "email": "not-an-email"})
+    assert response.status_code == 422
+    errors = response.json["errors"]
+    assert set(errors) == {"last_name", "shoe_size", "email"}
+    assert peyvand_client.get(PEOPLE + "?total=1").json["total"] == 0
+
+
+def test_keyset_pages_cover_every_record_once(peyvand_client):
+    ids = {create(peyvand_client, last_name=f"n{i:02}").json["id"] for i in range(23)}
+    seen, cursor, pages = [], None, 0
+    while True:
+        url = PEOPLE + "?limit=5&sort=last_name" + (f"&cursor={cursor}" if cursor else "")
+        body = peyvand_client.get(url).json
+        seen += [row["last_name"] for row in body["data"]]
+        pages += 1
+        cursor = body["next_cursor"]
+        if cursor is None:
+            break
+    assert pages == 5
+    assert seen == sorted(f"n{i:02}" for i in range(23))
+    assert len(ids) == 23
+
+
+def test_filters_sparse_fields_and_unknown_filter(peyvand_client):
+    create(peyvand_client, last_name="a", lifecycle_stage="customer", city="تهران")
+    create(peyvand_client, last_name="b", lifecycle_stage="lead")
+    create(peyvand_client, last_name="c", lifecycle_stage="subscriber")
+    body = peyvand_client.get(PEOPLE + "?lifecycle_stage__in=customer,lead&fields=last_name"
+                              "&sort=last_name&total=1").json
+    assert body["total"] == 2
+    assert body["data"][0] == {"id": body["data"][0]["id"], "last_name": "a"}
+    assert [r["last_name"] for r in peyvand_client.get(PEOPLE + "?city__empty=false").json[
+        "data"]] == ["a"]
+    bad = peyvand_client.get(PEOPLE + "?shoe_size=4")
+    assert bad.status_code == 422 and bad.json == {"errors": {"shoe_size": ["unknown field"]}}
+
+
+def test_delete_goes_to_trash_and_restore_brings_it_back(peyvand_client):
+    url = create(peyvand_client, last_name="Trash").headers["Location"]
+    assert peyvand_client.delete(url).status_code == 204
+    assert peyvand_client.get(url).status_code == 404
+    assert peyvand_client.get(PEOPLE + "?trash=1").json["data"][0]["last_name"] == "Trash"
+    restored = peyvand_client.post(url + "/restore")
+    assert restored.status_code == 200
+    assert peyvand_client.get(url).status_code == 200
+
+
+def test_audit_trail_records_each_change_newest_first(peyvand_client):
+    created = create(peyvand_client, first_name="Ali", last_name="Rezaei")
+    record_id = created.json["id"]
+    peyvand_client.patch(created.headers["Location"], json={"first_name": "علی"})
+    peyvand_client.delete(created.headers["Location"])
+    trail = peyvand_client.get(f"/api/v1/audit?entity=contacts.person&id={record_id}").json
+    assert [row["action"] for row in trail["data"]] == ["delete", "update", "create"]
+    assert trail["data"][1]["changes"] == {"first_name": ["Ali", "علی"]}
+    assert all(row["via"] == "api" for row in trail["data"])
+
+
+def test_disabled_plugin_entities_answer_404(peyvand_app):
+    client = peyvand_app.test_client()
+    assert client.get("/api/v1/sales/deals").status_code == 200
+    peyvand_app.extensions["peyvand"].disable("sales")
+    assert client.get("/api/v1/sales/deals").status_code == 404
+
+
+class Guard:
+    """Vetoes one name, and fails after saving another: neither may leave a trace."""
+
+    manifest = Manifest(label={"en": "Guard"})
+
+    @hookimpl
+    def before_record_save(self, record, action):
+        if action == "create" and record.last_name == "Forbidden":
+            raise Veto("this name is reserved", field="last_name")
+
+    @hookimpl
+    def after_record_save(self, record):
+        if record.last_name == "Boom":
+            raise RuntimeError("downstream failure")
+
+
+@pytest.mark.peyvand_plugins("contacts")
+def test_a_failed_request_leaves_nothing_written(peyvand_app_factory):
+    app = peyvand_app_factory(plugins=["contacts"], extra_plugins=[("guard", Guard(), "1.0")])
+    client = app.test_client()
+    vetoed = client.post(PEOPLE, json={"last_name": "Forbidden"})
+    assert vetoed.status_code == 422
+    assert vetoed.json == {"errors": {"last_name": ["this name is reserved"]}}
+    with pytest.raises(RuntimeError):
+        client.post(PEOPLE, json={"last_name": "Boom"})
+    assert client.get(PEOPLE + "?total=1").json["total"] == 0
+    kernel = app.extensions["peyvand"]
+    db = kernel.storage.database_for("default")
+    assert db.execute_sql("SELECT COUNT(*) FROM peyvand_audit").fetchone()[0] == 0
