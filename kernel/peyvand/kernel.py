@@ -79,6 +79,7 @@ class Kernel:
             self.Generation.insert(id=1, value=0).on_conflict_ignore().execute()
         self._generation = None
         self._states: dict[str, dict[str, str]] = {}
+        self._enabled: dict[str, frozenset[str]] = {}
         self._pms: dict[frozenset, pluggy.PluginManager] = {}
         self._caches: dict[str, object] = {}
 
@@ -131,6 +132,7 @@ class Kernel:
         if value != self._generation:
             with self._lock:
                 self._states.clear()
+                self._enabled.clear()
                 self._caches.clear()
                 self._generation = value
 
@@ -165,9 +167,15 @@ class Kernel:
         return self.stored_states(tenant).get(name, "installed")
 
     def enabled(self, tenant: str = DEFAULT_TENANT) -> frozenset[str]:
-        stored = self.stored_states(tenant)
-        return frozenset(n for n, r in self.records.items()
-                         if r.loaded and (r.internal or stored.get(n) == "enabled"))
+        """Names of the plugins enabled for ``tenant`` (the kernel's own included); cached."""
+        try:
+            return self._enabled[tenant]
+        except KeyError:
+            stored = self.stored_states(tenant)
+            names = frozenset(n for n, r in self.records.items()
+                              if r.loaded and (r.internal or stored.get(n) == "enabled"))
+            self._enabled[tenant] = names
+            return names
 
     def _record(self, name: str) -> PluginRecord:
         try:
