@@ -32,7 +32,7 @@ from pathlib import Path
 
 from bench import names as N
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 DEFAULT_SEED = 1404
 SIZES = (10_000, 100_000, 1_000_000)
 DUPLICATE_BLOCK = 20  # one duplicate per block of 20 rows -> 5%
@@ -388,6 +388,7 @@ def build(path: Path, rows: int, seed: int = DEFAULT_SEED, *, chunk: int = 20_00
     org_of: list = [None] * rows
     with_email: list[int] = []
     with_phone: list[int] = []
+    taken: set[str] = set()  # e-mails without the unique 7-digit number, already used
 
     if path.exists():
         path.unlink()
@@ -453,7 +454,7 @@ def build(path: Path, rows: int, seed: int = DEFAULT_SEED, *, chunk: int = 20_00
                 email = None
                 if r() < 0.4:  # a new address: unique through this row's email_num
                     g_lat, f_lat = latin_of[o]
-                    email = f"{g_lat}.{f_lat}{email_num}@{mail_domains[int(r() * 1000)]}"
+                    email = f"{g_lat}.{f_lat}{email_num:07d}@{mail_domains[int(r() * 1000)]}"
             dups.append((cid, o + 1, "email" if on_email else "phone", key))
         else:
             # ---- an original contact
@@ -469,20 +470,31 @@ def build(path: Path, rows: int, seed: int = DEFAULT_SEED, *, chunk: int = 20_00
             if r() < 0.8:
                 pat = int(r() * 5)
                 if pat == 0:
-                    local = f"{g_lat}.{f_lat}{email_num}"
+                    stem = f"{g_lat}.{f_lat}"
                 elif pat == 1:
-                    local = f"{g_lat[0]}{f_lat}{email_num}"
+                    stem = f"{g_lat[0]}{f_lat}"
                 elif pat == 2:
-                    local = f"{g_lat}{email_num}"
+                    stem = g_lat
                 elif pat == 3:
-                    local = f"{f_lat}.{g_lat}{email_num}"
+                    stem = f"{f_lat}.{g_lat}"
                 else:
-                    local = f"{g_lat}_{f_lat}{email_num}"
+                    stem = f"{g_lat}_{f_lat}"
                 if org_i >= 0 and r() < 0.3:
                     domain = orgs[org_i][1]
                 else:
                     domain = mail_domains[int(r() * 1000)]
-                email = f"{local}@{domain}"
+                # plain or with a 2-digit number when still free, else the row's unique
+                # 7-digit number (never 2 digits, so never colliding with the first kinds)
+                x = r()
+                email = None
+                if x < 0.5:
+                    email = f"{stem}{50 + int(x * 196) if x < 0.25 else ''}@{domain}"
+                    if email in taken:
+                        email = None
+                    else:
+                        taken.add(email)
+                if email is None:
+                    email = f"{stem}{email_num:07d}@{domain}"
                 x = r()
                 if x < 0.03:
                     email = email.capitalize()

@@ -389,7 +389,7 @@ def pg_dsn() -> str:
                 con.execute("SELECT 1")
             _PG_CACHE["dsn"] = dsn
             return dsn
-        except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"
+        except Exception as exc:  # any failure means "not reachable"
             errors.append(f"{dsn}: {str(exc).strip().splitlines()[0]}")
     err = Missing("PostgreSQL is not reachable (" + "; ".join(errors) + "). Start it with:  "
                   + PG_START_HINT)
@@ -416,7 +416,7 @@ def discover(package: str = "bench.scenarios") -> list[tuple[str, BaseException,
         module = f"{package}.{path.stem}"
         try:
             importlib.import_module(module)
-        except Exception as exc:  # noqa: BLE001 - one broken module must not hide others
+        except Exception as exc:  # one broken module must not hide others
             failures.append((module, exc, traceback.format_exc()))
     return failures
 
@@ -433,8 +433,8 @@ def run_scenario(sc: Scenario, ctx: Context) -> tuple[str, str]:
         return "ok", ""
     except Missing as exc:
         return "missing", str(exc)
-    except Exception as exc:  # noqa: BLE001 - report and go on with the next scenario
-        traceback.print_exc()
+    except Exception as exc:  # report and go on with the next scenario
+        traceback.print_exc(file=sys.stdout)
         return "failed", f"{type(exc).__name__}: {exc}"
     finally:
         ctx.cleanup()

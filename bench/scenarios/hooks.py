@@ -28,7 +28,7 @@ def _plugins():
     return [(f"p{n}", Contributor(n), "1.0") for n in range(IMPLEMENTATIONS)]
 
 
-@scenario("hooks", figures=("hooks.call_ratio_vs_pluggy",))
+@scenario("hooks", figures=("hooks.call_ratio_vs_pluggy", "hooks.call_us"))
 def hook_call(ctx: Context) -> None:
     try:
         import pluggy
