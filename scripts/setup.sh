@@ -17,14 +17,18 @@ inputs=$(cat pyproject.toml requirements-dev.txt kernel/pyproject.toml sdk/pypro
          plugins/*/pyproject.toml scripts/setup.sh | sha256sum | cut -c1-16)
 if [ "${1:-}" = "--dev" ]; then inputs="$inputs-dev"; fi
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$inputs" ]; then
-  .venv/bin/python -m pip install --quiet --upgrade pip
+  echo "Installing Peyvand into .venv (the first run takes a minute)..."
+  log=.venv/pip-install.log
   editables=(-e ./kernel -e ./sdk)
   for p in plugins/*/; do editables+=(-e "./$p"); done
-  if [ "${1:-}" = "--dev" ]; then
-    .venv/bin/python -m pip install --quiet "${editables[@]}" -e "./kernel[postgresql]" \
-      -r requirements-dev.txt
-  else
-    .venv/bin/python -m pip install --quiet "${editables[@]}"
+  extra=()
+  if [ "${1:-}" = "--dev" ]; then extra=(-e "./kernel[postgresql]" -r requirements-dev.txt); fi
+  # pip's chatter goes to a log; it is shown only when the install fails.
+  if ! .venv/bin/python -m pip install --disable-pip-version-check "${editables[@]}" \
+        "${extra[@]}" >"$log" 2>&1; then
+    cat "$log"
+    echo "setup failed: the pip output above says why" >&2
+    exit 1
   fi
   echo "$inputs" > "$stamp"
 fi
