@@ -27,7 +27,12 @@ from functools import lru_cache
 from typing import Literal
 
 import phonenumbers
-from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType
+from phonenumbers import (
+    NumberParseException,
+    PhoneNumberFormat,
+    PhoneNumberType,
+    ValidationResult,
+)
 
 from peyvand_contacts.text import fold_digits
 
@@ -61,11 +66,30 @@ _SEPARATORS = (
 )
 _CLEAN_TABLE = str.maketrans({ch: None for ch in _SEPARATORS})
 
-_CACHE_SIZE = 65536
+# Big enough for the repeats within one import or one duplicate check; kept
+# small because every worker process holds its own copy (about 3 MB when full).
+_CACHE_SIZE = 8192
 
 _TYPE_NAMES: dict[int, PhoneType] = {
     PhoneNumberType.MOBILE: "mobile",
     PhoneNumberType.FIXED_LINE: "landline",
+}
+
+
+_PARSE_ERRORS = {
+    NumberParseException.INVALID_COUNTRY_CODE: "its country code is unknown",
+    NumberParseException.NOT_A_NUMBER: "it is not a phone number",
+    NumberParseException.TOO_SHORT_AFTER_IDD: "it has too few digits",
+    NumberParseException.TOO_SHORT_NSN: "it has too few digits",
+    NumberParseException.TOO_LONG: "it has too many digits",
+}
+
+_LENGTH_ERRORS = {
+    ValidationResult.IS_POSSIBLE_LOCAL_ONLY: "it lacks an area code (landlines need one, e.g. 021)",
+    ValidationResult.TOO_SHORT: "it has too few digits",
+    ValidationResult.TOO_LONG: "it has too many digits",
+    ValidationResult.INVALID_LENGTH: "it has the wrong number of digits",
+    ValidationResult.INVALID_COUNTRY_CODE: "its country code is unknown",
 }
 
 
@@ -74,12 +98,14 @@ def _clean(raw: str) -> str:
 
 
 @lru_cache(maxsize=_CACHE_SIZE)
-def _parse(cleaned: str, region: str | None) -> tuple[bool, str]:
+def _parse(raw: str, region: str | None) -> tuple[bool, str]:
     """Return ``(True, e164)`` or ``(False, reason)``.
 
     Failures are returned rather than raised so that lru_cache remembers them
     too: a bad number repeated in a file is then rejected without re-parsing.
+    The cache is keyed on the raw text so that a hit skips the clean-up too.
     """
+    cleaned = _clean(raw)
     if not cleaned:
         return False, "it is empty"
     if any(ch.isalpha() for ch in cleaned):
@@ -94,11 +120,12 @@ def _parse(cleaned: str, region: str | None) -> tuple[bool, str]:
     try:
         number = phonenumbers.parse(cleaned, region)
     except NumberParseException as exc:
-        return False, f"it cannot be parsed ({exc._msg})"
+        return False, _PARSE_ERRORS.get(exc.error_type, "it is not a phone number")
     if not phonenumbers.is_valid_number(number):
-        if phonenumbers.is_possible_number(number):
-            return False, "no such number range exists (check the digits and the area code)"
-        return False, "it has the wrong number of digits"
+        reason = phonenumbers.is_possible_number_with_reason(number)
+        return False, _LENGTH_ERRORS.get(
+            reason, "no such number exists (check the digits and the area code)"
+        )
     return True, phonenumbers.format_number(number, PhoneNumberFormat.E164)
 
 
@@ -123,7 +150,7 @@ def normalize_phone(raw: str | int, region: str | None = "IR") -> str:
         raise InvalidPhone(
             f"Invalid phone number {raw!r}: expected text, got {type(raw).__name__}", raw
         )
-    ok, result = _parse(_clean(str(raw)), region.upper() if region else None)
+    ok, result = _parse(str(raw), region.upper() if region else None)
     if not ok:
         raise InvalidPhone(f"Invalid phone number {str(raw)!r}: {result}", raw)
     return result
@@ -152,7 +179,9 @@ def phone_type(e164: str) -> PhoneType:
     leading ``+``.
     """
     if not isinstance(e164, str) or not e164.startswith("+"):
-        raise InvalidPhone(f"Not an E.164 phone number: {e164!r} (expected +<country><number>)", e164)
+        raise InvalidPhone(
+            f"Not an E.164 phone number: {e164!r} (expected +<country code><number>)", e164
+        )
     kind = _type_of(e164)
     if kind is None:
         raise InvalidPhone(f"Not a valid E.164 phone number: {e164!r}", e164)

@@ -149,8 +149,8 @@ def fold(text: str) -> str:
     * Runs of any Unicode whitespace (including NBSP) become one space, and
       the ends are stripped.
 
-    ``fold`` is idempotent: ``fold(fold(s)) == fold(s)``.  It costs about a
-    microsecond for a short name, so it is fine to call per row in a bulk
+    ``fold`` is idempotent: ``fold(fold(s)) == fold(s)``.  It costs one or two
+    microseconds for a short name, so it is fine to call per row in a bulk
     import.
     """
     if "\u0653" in text or "\u0654" in text:
