@@ -13,7 +13,7 @@ class OrganizationSchema(Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     national_id = fields.String(allow_none=True, validate=validate.Length(max=11))
     economic_code = fields.String(allow_none=True, validate=validate.Length(max=14))
-    email = fields.Email(allow_none=True)
+    email = fields.String(allow_none=True, validate=validate.Length(max=254))  # cleaned later
     phone = fields.String(allow_none=True, validate=validate.Length(max=20))
     website = fields.String(allow_none=True, validate=validate.Length(max=200))
     city = fields.String(allow_none=True, validate=validate.Length(max=100))
@@ -24,7 +24,7 @@ class OrganizationSchema(Schema):
 class PersonSchema(Schema):
     first_name = fields.String(allow_none=True, validate=validate.Length(max=100))
     last_name = fields.String(required=True, validate=validate.Length(min=1, max=100))
-    email = fields.Email(allow_none=True)
+    email = fields.String(allow_none=True, validate=validate.Length(max=254))  # cleaned later
     phone = fields.String(allow_none=True, validate=validate.Length(max=20))
     organization_id = fields.Integer(allow_none=True)
     job_title = fields.String(allow_none=True, validate=validate.Length(max=100))

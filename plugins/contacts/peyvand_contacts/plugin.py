@@ -24,3 +24,11 @@ def load_demo_data(tenant):
     from .demo import load
 
     return load()
+
+
+@hookimpl
+def before_record_save(entity, record, changes):
+    if entity.plugin == "contacts":
+        from .cleaning import clean
+
+        clean(entity.id, record, changes)
