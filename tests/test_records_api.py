@@ -125,3 +125,15 @@ def test_a_failed_request_leaves_nothing_written(peyvand_app_factory):
     kernel = app.extensions["peyvand"]
     db = kernel.storage.database_for("default")
     assert db.execute_sql("SELECT COUNT(*) FROM peyvand_audit").fetchone()[0] == 0
+
+
+def test_idempotency_key_makes_a_retried_create_return_the_first_result(peyvand_client):
+    headers = {"Idempotency-Key": "7f1c0d4e-retry"}
+    first = peyvand_client.post(PEOPLE, json={"last_name": "Once"}, headers=headers)
+    retry = peyvand_client.post(PEOPLE, json={"last_name": "Once"}, headers=headers)
+    assert first.status_code == 201 and retry.status_code == 200
+    assert retry.json["id"] == first.json["id"]
+    other = peyvand_client.post(PEOPLE, json={"last_name": "Once"},
+                                headers={"Idempotency-Key": "another"})
+    assert other.status_code == 201 and other.json["id"] != first.json["id"]
+    assert peyvand_client.get(PEOPLE + "?total=1").json["total"] == 2

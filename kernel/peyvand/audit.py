@@ -35,6 +35,19 @@ class Audit(Model):
         indexes = ((("entity", "record_id", "id"), False),)
 
 
+class IdempotencyKey(Model):
+    """``Idempotency-Key`` of an API create and the record it made."""
+
+    key = peewee.CharField(max_length=200)
+    entity = peewee.CharField(max_length=100)
+    record_id = peewee.IntegerField()
+    created_at = peewee.DateTimeField(index=True, default=utcnow)
+
+    class Meta:
+        table_name = "peyvand_idempotency"
+        indexes = ((("entity", "key"), True),)
+
+
 def _plain(value):
     if isinstance(value, (datetime.datetime, datetime.date)):
         return value.isoformat()

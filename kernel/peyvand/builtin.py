@@ -12,6 +12,6 @@ manifest = Manifest(
 
 @hookimpl
 def register_models():
-    from .audit import Audit
+    from .audit import Audit, IdempotencyKey
 
-    return [Audit]
+    return [Audit, IdempotencyKey]

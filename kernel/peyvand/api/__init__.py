@@ -11,6 +11,7 @@ from flask import Blueprint, current_app, g, jsonify, request
 from werkzeug.exceptions import NotFound
 
 from .. import audit
+from ..audit import IdempotencyKey
 from ..records import InvalidRecord, RecordNotFound, StaleVersion
 
 blueprint = Blueprint("peyvand_api", __name__, url_prefix="/api/v1")
@@ -113,9 +114,25 @@ def _write(fn):
 def create_record(plugin, plural):
     service = _service(plugin, plural)
     data = _json_body()
-    record = _write(lambda: service.create(data, via="api"))
+    key = request.headers.get("Idempotency-Key")
+    if key is not None and not 0 < len(key) <= 200:
+        raise InvalidRecord({"Idempotency-Key": ["use 1 to 200 characters, e.g. a UUID"]})
+
+    def create():
+        if key:
+            earlier = (IdempotencyKey.select(IdempotencyKey.record_id)
+                       .where((IdempotencyKey.entity == service.entity.id)
+                              & (IdempotencyKey.key == key)).scalar())
+            if earlier is not None:
+                return service.get(earlier, include_trash=True), 200
+        record = service.create(data, via="api")
+        if key:
+            IdempotencyKey.create(key=key, entity=service.entity.id, record_id=record.id)
+        return record, 201
+
+    record, status = _write(create)
     response = jsonify(service.to_dict(record))
-    response.status_code = 201
+    response.status_code = status
     response.headers["Location"] = f"/api/v1/{plugin}/{plural}/{record.id}"
     return _with_etag(response, record)
 
