@@ -7,7 +7,7 @@ under it, so a fresh folder is a fresh installation.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 TRUE_VALUES = {"1", "true", "yes", "on"}
@@ -19,7 +19,6 @@ class Settings:
     database_url: str
     strict_plugins: bool = False
     trash_days: int = 30
-    extra: dict = field(default_factory=dict)
 
     @property
     def is_postgres(self) -> bool:
@@ -37,5 +36,7 @@ def load_settings(**overrides) -> Settings:
     if strict is None:
         strict = os.environ.get("PEYVAND_STRICT_PLUGINS", "").lower() in TRUE_VALUES
     trash_days = int(overrides.pop("trash_days", None) or os.environ.get("PEYVAND_TRASH_DAYS", 30))
+    if overrides:
+        raise TypeError(f"unknown settings: {', '.join(sorted(overrides))}")
     return Settings(home=home, database_url=url, strict_plugins=bool(strict),
-                    trash_days=trash_days, extra=overrides)
+                    trash_days=trash_days)

@@ -308,7 +308,11 @@ class Kernel:
                 steps = self._migrate(name, tenant)
                 if steps:
                     done[name] = steps
-                self._set_state(name, tenant, "enabled")  # records the new version
+                stored = (self.PluginState.select(self.PluginState.version)
+                          .where((self.PluginState.tenant == tenant)
+                                 & (self.PluginState.plugin == name)).scalar())
+                if stored != self.records[name].version:
+                    self._set_state(name, tenant, "enabled")  # records the new version
         return done
 
     def pending_migrations(self, tenant: str = DEFAULT_TENANT) -> dict[str, list[str]]:

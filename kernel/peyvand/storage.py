@@ -145,10 +145,6 @@ class Storage:
             return None
         return self.control_path.parent / "tenants" / f"{tenant}.sqlite3"
 
-    def files_dir(self, tenant: str) -> Path:
-        """Where the tenant's uploaded files live (always under the instance folder)."""
-        return self.settings.home / "files" / tenant
-
     def database_for(self, tenant: str) -> peewee.Database:
         db = self._tenant_dbs.get(tenant)
         if db is None:
@@ -179,20 +175,6 @@ class Storage:
         for db in [self.control, *self._tenant_dbs.values()]:
             if not db.is_closed():
                 db.close()
-
-    def drop_tenant_storage(self, tenant: str) -> None:
-        """Remove a tenant's database entirely (tests and tenant deletion)."""
-        db = self._tenant_dbs.pop(tenant, None)
-        if self.is_postgres:
-            target = db or self._postgres(self.tenant_schema(tenant))
-            target.execute_sql(f'DROP SCHEMA IF EXISTS "{self.tenant_schema(tenant)}" CASCADE')
-            target.close()
-        else:
-            if db is not None:
-                db.close()
-            path = self.tenant_path(tenant)
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
 # -- control database models ----------------------------------------------------------------

@@ -64,8 +64,7 @@ def _drop_schemas(url: str, prefix: str) -> None:
     import psycopg
 
     base = url.split("?", 1)[0]
-    with psycopg.connect(base.replace("postgresql://", "postgresql://", 1),
-                         autocommit=True) as conn:
+    with psycopg.connect(base, autocommit=True) as conn:
         rows = conn.execute("SELECT nspname FROM pg_namespace WHERE nspname LIKE %s",
                             (prefix + "%",)).fetchall()
         for (name,) in rows:
