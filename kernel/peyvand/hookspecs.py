@@ -140,6 +140,22 @@ def load_demo_data(tenant, plugins):
 
 
 @hookspec
+def search(query, limit):
+    """Contribute hits to the global search (``GET /api/v1/search?q=...``).
+
+    Called in the tenant's database context, with the acting user bound, for every plugin
+    enabled for the tenant. Fold the query the way your index is folded (Persian/Arabic letters
+    and digits) and restrict your SQL to records the user may read (``peyvand_sdk.restrict``).
+
+    :param query: the text the user typed, stripped, never empty.
+    :param limit: the most hits the caller will show; return at most this many.
+    :return: a list of dicts ``{"entity": "<plugin>.<name>", "id": int, "title": str,
+        "subtitle": str | None, "score": float}``; higher scores rank first. The kernel merges
+        every plugin's hits, sorts them by score (then entity and id) and cuts to ``limit``.
+    """
+
+
+@hookspec
 def before_record_save(entity, record, changes, action):
     """Check a create or update before it is written; raise to refuse it.
 

@@ -8,6 +8,9 @@ used directly; Peyvand's own internals never are.
 """
 
 from peyvand import KERNEL_API
+from peyvand.access import Actor, acting_as, current_actor, restrict
+from peyvand.audit import record as record_audit
+from peyvand.audit import record_many as record_audit_many
 from peyvand.entities import Entity, Model, RecordModel
 from peyvand.errors import PeyvandError, PluginError, Veto
 from peyvand.hookspecs import hookimpl, hookspec
@@ -19,6 +22,12 @@ from .helpers import current_kernel, require_enabled
 
 __all__ = [
     "KERNEL_API",
+    "Actor",
+    "acting_as",
+    "current_actor",
+    "record_audit",
+    "record_audit_many",
+    "restrict",
     "Entity",
     "Manifest",
     "Model",

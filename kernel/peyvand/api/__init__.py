@@ -161,6 +161,22 @@ def restore_record(plugin, plural, record_id):
     return _with_etag(jsonify(service.to_dict(record)), record)
 
 
+@blueprint.get("/search")
+def search():
+    """Hits from every enabled plugin's ``search`` hook, best first."""
+    query = request.args.get("q", "").strip()
+    try:
+        limit = min(max(int(request.args.get("limit", 20)), 1), 100)
+    except ValueError:
+        raise InvalidRecord({"limit": ["a whole number from 1 to 100"]}) from None
+    if not query:
+        raise InvalidRecord({"q": ["type something to search for"]})
+    hits = [hit for hits in _kernel().hooks(g.tenant).search(query=query, limit=limit)
+            for hit in hits or []]
+    hits.sort(key=lambda h: (-h["score"], h["entity"], h["id"]))
+    return jsonify({"data": hits[:limit]})
+
+
 @blueprint.get("/audit")
 def audit_trail():
     entity_id = request.args.get("entity", "")

@@ -1,0 +1,55 @@
+"""Who is acting, and what they may see: the one place every access path asks.
+
+The web session, an API token, a CLI ``--as USER`` or a job binds an :class:`Actor` for the
+duration of the work; :func:`restrict` turns the actor's grants into a SQL filter, so lists,
+exports, search hits and timelines apply the same rules. With no actor bound the code is the
+system itself (migrations, demo data, background maintenance) and sees everything.
+"""
+
+from __future__ import annotations
+
+import contextvars
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+_actor: contextvars.ContextVar[Actor | None] = contextvars.ContextVar("peyvand_actor",
+                                                                       default=None)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The user a piece of work runs for, and through what (``web``, ``api``, ``cli``…)."""
+
+    id: int | None
+    name: str
+    via: str = "api"
+    roles: frozenset[str] = field(default_factory=frozenset)
+    teams: frozenset[int] = field(default_factory=frozenset)
+    superuser: bool = False
+
+
+def current_actor() -> Actor | None:
+    """The actor bound to this context, or ``None`` for system work."""
+    return _actor.get()
+
+
+@contextmanager
+def acting_as(actor: Actor | None):
+    token = _actor.set(actor)
+    try:
+        yield actor
+    finally:
+        _actor.reset(token)
+
+
+def restrict(query, entity_id: str, action: str = "read"):
+    """Limit a peewee ``query`` over ``entity_id``'s model to the records the actor may
+    ``action``. Plugins call this on every query whose rows reach a user (search hits,
+    timelines, report rows)."""
+    actor = _actor.get()
+    if actor is None:
+        return query
+    from .permissions import scope_clause
+
+    clause = scope_clause(actor, entity_id, action)
+    return query if clause is True else query.where(clause)
