@@ -25,7 +25,9 @@ class Actor:
     via: str = "api"
     roles: frozenset[str] = field(default_factory=frozenset)
     teams: frozenset[int] = field(default_factory=frozenset)
+    primary_team: int | None = None
     superuser: bool = False
+    policy: object = field(default=None, compare=False, repr=False)
 
 
 def current_actor() -> Actor | None:
@@ -40,6 +42,15 @@ def acting_as(actor: Actor | None):
         yield actor
     finally:
         _actor.reset(token)
+
+
+def bind(actor: Actor | None):
+    """Bind ``actor`` without a ``with`` block; pass the result to :func:`unbind`."""
+    return _actor.set(actor)
+
+
+def unbind(token) -> None:
+    _actor.reset(token)
 
 
 def restrict(query, entity_id: str, action: str = "read"):

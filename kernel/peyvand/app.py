@@ -62,6 +62,11 @@ def create_app(config: dict | None = None, *, kernel: Kernel | None = None) -> F
 
     @app.teardown_request
     def unbind_tenant(exc):
+        from .access import unbind
+
+        actor_token = g.pop("_peyvand_actor", None)
+        if actor_token is not None:
+            unbind(actor_token)
         binding = g.pop("_peyvand_binding", None)
         if binding is not None:
             binding.__exit__(None, None, None)

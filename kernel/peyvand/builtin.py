@@ -13,5 +13,6 @@ manifest = Manifest(
 @hookimpl
 def register_models():
     from .audit import Audit, IdempotencyKey
+    from .identity import MODELS
 
-    return [Audit, IdempotencyKey]
+    return [Audit, IdempotencyKey, *MODELS]

@@ -50,6 +50,8 @@ class Entity:
     :param searchable: fields the global search looks at.
     :param audited: fields whose changes the audit trail records (``None``: all schema fields).
     :param default_sort: a field name, ``-`` for descending (``"-id"``).
+    :param default_grants: ``{role: {action: scope}}`` overriding the built-in roles' default
+        grants for this entity (``{"accountant": {"export": "all"}}``).
     """
 
     name: str
@@ -62,6 +64,7 @@ class Entity:
     searchable: tuple[str, ...] = ()
     audited: tuple[str, ...] | None = None
     default_sort: str = "-id"
+    default_grants: Mapping[str, Mapping[str, str]] | None = None
     plugin: str | None = None
 
     @property

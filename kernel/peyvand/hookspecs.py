@@ -98,6 +98,21 @@ def register_models():
 
 
 @hookspec
+def register_permissions():
+    """Declare permission keys beyond the standard ones every entity gets.
+
+    Each entity automatically has ``<plugin>.<entity>.<action>`` for read, create, update,
+    delete, export, import and print, with default grants for the built-in roles (admin,
+    manager, salesperson, accountant, support, readonly).
+
+    :return: a list of :class:`peyvand_sdk.Permission` (``key`` starting with
+        ``"<plugin>."``, e.g. ``"finance.invoice.approve"``, a bilingual ``label`` and
+        ``defaults``: ``{role: scope}``). Default grants are given to the built-in roles when
+        the plugin is enabled; admins change them afterwards.
+    """
+
+
+@hookspec
 def register_blueprints():
     """Contribute Flask blueprints (REST endpoints, web pages).
 

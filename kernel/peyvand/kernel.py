@@ -119,7 +119,11 @@ class Kernel:
         check_tenant_name(tenant)
         with self.storage.control.connection_context():
             self.Tenant.insert(name=tenant).on_conflict_ignore().execute()
-        self._migrate(KERNEL_PLUGIN, tenant)
+        if self._migrate(KERNEL_PLUGIN, tenant):
+            from .identity import ensure_builtin_roles
+
+            with self.storage.bound(tenant):
+                ensure_builtin_roles()
 
     def tenants(self) -> list[str]:
         with self.storage.control.connection_context():
@@ -262,6 +266,67 @@ class Kernel:
         return self.cache(f"service:{tenant}:{entity_id}",
                           lambda: EntityService(entity, self.hooks(tenant)))
 
+    # -- identity and permissions ----------------------------------------------------------------
+    def policy(self, tenant: str = DEFAULT_TENANT):
+        """The tenant's :class:`peyvand.permissions.Policy` (grants, rules, teams), cached."""
+        from .permissions import Policy
+
+        return self.cache(f"policy:{tenant}", lambda: Policy(self, tenant))
+
+    def actor_for(self, user, tenant: str = DEFAULT_TENANT, via: str = "api", roles=None):
+        """An :class:`peyvand.access.Actor` for ``user`` (roles narrowed to ``roles``)."""
+        from .access import Actor
+        from .identity import user_roles, user_teams
+
+        policy = self.policy(tenant)
+        mine = set(user_roles(user))
+        if roles is not None:
+            mine &= set(roles)
+        teams, primary = user_teams(user)
+        return Actor(id=user.id, name=user.name, via=via, roles=frozenset(mine),
+                     teams=policy.expand_teams(teams), primary_team=primary,
+                     superuser=user.is_superuser, policy=policy)
+
+    def authenticate(self, raw_token: str, tenant: str = DEFAULT_TENANT):
+        """The actor behind an API token, or ``None`` if it is unknown, expired or revoked.
+
+        Verified tokens are cached until the generation moves (revoking a token or disabling a
+        user moves it), so a request costs one SHA-256 and a dict lookup.
+        """
+        import hashlib
+        import json
+
+        from .identity import Token, User, parse_token
+
+        parsed = parse_token(raw_token)
+        if parsed is None:
+            return None
+        token_id, secret = parsed
+        digest = hashlib.sha256(secret.encode()).hexdigest()
+
+        def load():
+            row = (Token.select(Token, User).join(User)
+                   .where((Token.id == token_id) & (Token.secret_hash == digest)).first())
+            if row is None or row.revoked_at is not None or not row.user.is_active:
+                return None
+            roles = json.loads(row.roles) if row.roles else None
+            return (self.actor_for(row.user, tenant, "api", roles), row.expires_at)
+
+        hit = self.cache(f"token:{tenant}:{token_id}:{digest}", load)
+        if hit is None:
+            return None
+        actor, expires = hit
+        if expires is not None and expires <= utcnow():
+            return None
+        return actor
+
+    def seed_permissions(self, tenant: str) -> None:
+        from .permissions import seed_defaults
+
+        with self.storage.bound(tenant):
+            if seed_defaults(self, tenant):
+                self.bump_generation()
+
     # -- tables a plugin owns ------------------------------------------------------------------
     def plugin_models(self, name: str) -> list[type[peewee.Model]]:
         models = [e.model for _, e in self.collect("register_entities", [name])]
@@ -313,6 +378,7 @@ class Kernel:
                                  & (self.PluginState.plugin == name)).scalar())
                 if stored != self.records[name].version:
                     self._set_state(name, tenant, "enabled")  # records the new version
+        self.seed_permissions(tenant)
         return done
 
     def pending_migrations(self, tenant: str = DEFAULT_TENANT) -> dict[str, list[str]]:
@@ -370,6 +436,7 @@ class Kernel:
         with self.storage.bound(tenant), db.atomic():
             self.call_plugin(name, "tenant_enabled", tenant=tenant)
         self._set_state(name, tenant, "enabled")
+        self.seed_permissions(tenant)
         signals.plugin_enabled.send(name, tenant=tenant)
         return True
 

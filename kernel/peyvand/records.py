@@ -16,6 +16,7 @@ import peewee
 from marshmallow import ValidationError
 
 from . import audit
+from .access import current_actor
 from .entities import Entity
 from .errors import PeyvandError, Veto
 from .storage import utcnow
@@ -59,6 +60,33 @@ class EntityService:
         self.fields = list(self.schema.fields)
         self.audited = set(entity.audited or self.fields)
 
+    # -- access ----------------------------------------------------------------------------------
+    def _allowed(self, action: str):
+        """The current actor (``None`` for system work); 403 if its roles lack ``action``."""
+        from .permissions import Forbidden, scope_of
+
+        actor = current_actor()
+        if actor is not None and scope_of(actor, self.entity.id, action) == "none":
+            raise Forbidden(f"your roles ({', '.join(sorted(actor.roles)) or 'none'}) may not "
+                            f"{action} {self.entity.id}; an admin can grant it")
+        return actor
+
+    def _scoped(self, query, action: str):
+        from .permissions import scope_clause
+
+        actor = current_actor()
+        if actor is None:
+            return query
+        clause = scope_clause(actor, self.entity.id, action)
+        return query if clause is True else query.where(clause)
+
+    def field_rules(self) -> tuple[frozenset, frozenset]:
+        """``(hidden, read_only)`` for the current actor."""
+        actor = current_actor()
+        if actor is None or actor.superuser:
+            return frozenset(), frozenset()
+        return actor.policy.fields(actor.roles, self.entity.id)
+
     # -- reading -------------------------------------------------------------------------------
     def to_dict(self, record, only: list[str] | None = None) -> dict:
         data = {"id": record.id}
@@ -69,12 +97,15 @@ class EntityService:
             value = getattr(record, name)
             data[name] = value.isoformat() + "Z" if value else None
         data.update(dumped)
-        if only:
-            data = {k: v for k, v in data.items() if k in only or k == "id"}
+        hidden = self.field_rules()[0]
+        if only or hidden:
+            data = {k: v for k, v in data.items()
+                    if (not only or k in only or k == "id") and k not in hidden}
         return data
 
     def _column(self, name: str):
-        if name not in self.fields and name not in SYSTEM_FIELDS:
+        if (name not in self.fields and name not in SYSTEM_FIELDS) or (
+                name in self.field_rules()[0]):
             raise InvalidRecord({name: ["unknown field"]})
         column = getattr(self.model, name, None)
         if not isinstance(column, peewee.Field):
@@ -109,6 +140,7 @@ class EntityService:
     def list(self, *, filters: dict[str, str] | None = None, sort: str | None = None,
              limit: int = 50, cursor: str | None = None, fields: list[str] | None = None,
              with_total: bool = False, trash: bool = False) -> Page:
+        self._allowed("read")
         sort = sort or self.entity.default_sort
         descending = sort.startswith("-")
         sort_column = self._column(sort.lstrip("-"))
@@ -116,8 +148,9 @@ class EntityService:
         query = self.model.select()
         where = [self.model.deleted_at.is_null(not trash), *self._filters(filters or {})]
         total = None
+        query = self._scoped(query, "read")
         if with_total:
-            total = self.model.select().where(*where).count()
+            total = self._scoped(self.model.select(), "read").where(*where).count()
         if cursor:
             try:
                 value, last_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
@@ -149,8 +182,11 @@ class EntityService:
                            default=str).encode()).decode()
         return Page([self.to_dict(r, fields) for r in rows], next_cursor, total)
 
-    def get(self, record_id: int, *, include_trash: bool = False):
-        query = self.model.select().where(self.model.id == record_id)
+    def get(self, record_id: int, *, include_trash: bool = False, action: str = "read"):
+        """The record, or :class:`RecordNotFound` — also when it lies outside the actor's
+        scope, so its existence does not leak."""
+        self._allowed(action)
+        query = self._scoped(self.model.select().where(self.model.id == record_id), action)
         if not include_trash:
             query = query.where(self.model.deleted_at.is_null())
         record = query.first()
@@ -162,6 +198,11 @@ class EntityService:
     def _validate(self, data: dict, partial: bool) -> dict:
         if not isinstance(data, dict):
             raise InvalidRecord({"_schema": ["send a JSON object"]})
+        hidden, read_only = self.field_rules()
+        refused = {name: ["read-only for your role"] for name in data
+                   if name in read_only or name in hidden}
+        if refused:
+            raise InvalidRecord(refused)
         try:
             return (self.partial_schema if partial else self.schema).load(data)
         except ValidationError as exc:
@@ -175,13 +216,26 @@ class EntityService:
             raise InvalidRecord({veto.field or "_schema": [str(veto)]}) from None
 
     def _audit(self, record, action, changes, via, user):
+        user = user or current_actor()
+        if user is not None and getattr(user, "via", None):
+            via = user.via
         changes = {k: v for k, v in changes.items() if k in self.audited}
         audit.record(self.entity.id, record.id, action, changes, via=via,
                      user_id=getattr(user, "id", None), user_name=getattr(user, "name", None))
 
     def create(self, data: dict, *, via: str = "api", user=None):
+        actor = self._allowed("create")
         values = self._validate(data, partial=False)
         record = self.model(**values)
+        if actor is not None:
+            from .permissions import allows_record
+
+            record.owner_id = actor.id
+            record.team_id = actor.primary_team
+            if not allows_record(actor, self.entity.id, "create", record):
+                from .permissions import Forbidden
+
+                raise Forbidden(f"your roles may not create {self.entity.id} records here")
         changes = {k: (None, v) for k, v in values.items()}
         self._run_before(record, changes, "create")
         record.save(force_insert=True)
@@ -193,7 +247,7 @@ class EntityService:
     def update(self, record_id: int, data: dict, *, if_match: int | None = None,
                via: str = "api", user=None):
         values = self._validate(data, partial=True)
-        record = self.get(record_id)
+        record = self.get(record_id, action="update")
         if if_match is not None and if_match != record.version:
             raise StaleVersion(
                 f"{self.entity.id} {record_id} was changed by someone else (version "
@@ -226,7 +280,7 @@ class EntityService:
         return record
 
     def delete(self, record_id: int, *, via: str = "api", user=None) -> None:
-        record = self.get(record_id)
+        record = self.get(record_id, action="delete")
         record.deleted_at = utcnow()
         record.version += 1
         record.save(only=[self.model.deleted_at, self.model.version])
@@ -235,7 +289,7 @@ class EntityService:
                                      action="delete")
 
     def restore(self, record_id: int, *, keep_days: int, via: str = "api", user=None):
-        record = self.get(record_id, include_trash=True)
+        record = self.get(record_id, include_trash=True, action="delete")
         if record.deleted_at is None:
             return record
         if record.deleted_at < utcnow() - datetime.timedelta(days=keep_days):

@@ -15,6 +15,7 @@ from peyvand.entities import Entity, Model, RecordModel
 from peyvand.errors import PeyvandError, PluginError, Veto
 from peyvand.hookspecs import hookimpl, hookspec
 from peyvand.manifest import Manifest
+from peyvand.permissions import Forbidden, Permission
 from peyvand.signals import plugin_disabled, plugin_enabled, plugin_purged
 from peyvand.storage import current_tenant, tenant_db
 
@@ -29,6 +30,8 @@ __all__ = [
     "record_audit_many",
     "restrict",
     "Entity",
+    "Forbidden",
+    "Permission",
     "Manifest",
     "Model",
     "PeyvandError",

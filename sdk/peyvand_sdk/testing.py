@@ -12,6 +12,11 @@ Fixtures:
 * ``peyvand_app`` / ``peyvand_client`` — an app and its test client with every installed plugin
   enabled; a test can narrow it with ``@pytest.mark.peyvand_plugins("contacts", ...)``.
 * ``peyvand_cli`` — ``run(*args)`` invokes the ``peyvand`` CLI against the same instance.
+* ``peyvand_login`` — ``login(role, team=None)`` creates a user with that role (and team) in the
+  ``peyvand_app`` instance and returns a test client that calls the API as that user.
+
+Test clients of apps made by these fixtures send an administrator's API token unless the
+request sets its own ``Authorization`` header (``headers={"Authorization": ""}`` for none).
 """
 
 from __future__ import annotations
@@ -93,13 +98,60 @@ def peyvand_kernel_factory(peyvand_settings):
         kernel.storage.close()
 
 
+def make_user_client(app, name, roles, teams=(), superuser=False):
+    """A test client of ``app`` acting as a new user ``name`` with ``roles``."""
+    from peyvand.identity import IdentityError, create_team, create_token, create_user, get_team
+
+    kernel = app.extensions["peyvand"]
+    with kernel.storage.bound(app.config["PEYVAND_TENANT"]):
+        for team in teams:
+            try:
+                get_team(team)
+            except IdentityError:
+                create_team(team)
+        user = create_user(name, roles=roles, teams=teams, superuser=superuser)
+        token = create_token(user)
+    kernel.bump_generation()
+    client = app.test_client()
+    client.peyvand_token = token
+    client.peyvand_user = user
+    return client
+
+
+def _client_class():
+    from flask.testing import FlaskClient
+
+    class TokenClient(FlaskClient):
+        """Sends ``self.peyvand_token`` unless a request sets ``Authorization`` itself."""
+
+        peyvand_token: str | None = None
+
+        def open(self, *args, **kwargs):
+            headers = dict(kwargs.pop("headers", None) or {})
+            if "Authorization" not in headers and self.peyvand_token:
+                headers["Authorization"] = f"Bearer {self.peyvand_token}"
+            if headers.get("Authorization") == "":
+                del headers["Authorization"]
+            return super().open(*args, headers=headers, **kwargs)
+
+    return TokenClient
+
+
 @pytest.fixture
 def peyvand_app_factory(peyvand_kernel_factory):
     from peyvand.app import create_app
+    from peyvand.identity import create_token, create_user
 
     def make(plugins=None, extra_plugins=(), enable=True, config=None):
         kernel = peyvand_kernel_factory(plugins, extra_plugins, enable)
         app = create_app({"TESTING": True, **(config or {})}, kernel=kernel)
+        with kernel.storage.bound(app.config["PEYVAND_TENANT"]):
+            admin = create_user("admin", roles=("admin",))
+            token = create_token(admin)
+        kernel.bump_generation()
+        client_class = _client_class()
+        client_class.peyvand_token = token
+        app.test_client_class = client_class
         return app
 
     return make
@@ -115,6 +167,19 @@ def peyvand_app(request, peyvand_app_factory):
 @pytest.fixture
 def peyvand_client(peyvand_app):
     return peyvand_app.test_client()
+
+
+@pytest.fixture
+def peyvand_login(peyvand_app):
+    made = []
+
+    def login(role, team=None, name=None):
+        name = name or f"{role}{len(made) + 1}"
+        client = make_user_client(peyvand_app, name, (role,), (team,) if team else ())
+        made.append(client)
+        return client
+
+    return login
 
 
 @pytest.fixture

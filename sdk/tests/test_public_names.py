@@ -4,7 +4,8 @@ import peyvand_sdk
 
 PINNED = {
     "KERNEL_API", "Actor", "acting_as", "current_actor", "record_audit", "record_audit_many",
-    "restrict", "Entity", "Manifest", "Model", "PeyvandError", "PluginError", "RecordModel",
+    "restrict", "Entity", "Forbidden", "Permission", "Manifest", "Model", "PeyvandError",
+    "PluginError", "RecordModel",
     "Veto", "current_kernel", "current_tenant", "hookimpl", "hookspec", "plugin_disabled",
     "plugin_enabled", "plugin_purged", "require_enabled", "tenant_db",
 }

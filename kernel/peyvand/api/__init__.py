@@ -11,7 +11,9 @@ from flask import Blueprint, current_app, g, jsonify, request
 from werkzeug.exceptions import NotFound
 
 from .. import audit
+from ..access import bind
 from ..audit import IdempotencyKey
+from ..permissions import Forbidden
 from ..records import InvalidRecord, RecordNotFound, StaleVersion
 
 blueprint = Blueprint("peyvand_api", __name__, url_prefix="/api/v1")
@@ -53,6 +55,36 @@ def _json_body():
         raise InvalidRecord({"_schema": ["send a JSON object with Content-Type: "
                                          "application/json"]})
     return data
+
+
+@blueprint.before_request
+def authenticate():
+    """Every API call carries ``Authorization: Bearer <token>``; the token's user acts."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, raw = header.partition(" ")
+    actor = None
+    if scheme.lower() == "bearer" and raw.strip():
+        actor = _kernel().authenticate(raw.strip(), g.tenant)
+    if actor is None:
+        response = jsonify({
+            "error": "Unauthorized",
+            "message": "send a valid API token as `Authorization: Bearer <token>`; create one "
+                       "with `peyvand tokens create USER` (tokens expire and can be revoked)"})
+        response.status_code = 401
+        response.headers["WWW-Authenticate"] = 'Bearer realm="peyvand"'
+        return response
+    g.actor = actor
+    g._peyvand_actor = bind(actor)
+    if actor.superuser:
+        # The superuser bypass is explicit, and every use of it is recorded.
+        audit.record("peyvand.superuser", 0, "bypass",
+                     {"request": (None, f"{request.method} {request.full_path}")},
+                     via="api", user_id=actor.id, user_name=actor.name)
+
+
+@blueprint.errorhandler(Forbidden)
+def forbidden(exc: Forbidden):
+    return jsonify({"error": "Forbidden", "message": str(exc)}), 403
 
 
 @blueprint.errorhandler(InvalidRecord)
@@ -187,3 +219,6 @@ def audit_trail():
     except ValueError:
         raise InvalidRecord({"id": ["a record id is required"]}) from None
     return jsonify({"data": audit.history(entity_id, record_id)})
+
+
+from . import access  # noqa: E402,F401  (routes register on the blueprint)
