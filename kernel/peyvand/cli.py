@@ -230,4 +230,57 @@ def demo(ctx, tenant):
             line = kernel.call_plugin(name, "load_demo_data", tenant=tenant, plugins=enabled)
         if line:
             click.echo(f"{name}: {line}")
+    with kernel.storage.bound(tenant), db.atomic():
+        logins = _demo_users(kernel, tenant)
+    kernel.bump_generation()
     click.echo(f"Demo data is ready in {kernel.settings.home} (tenant {tenant}).")
+    for line in logins:
+        click.echo(line)
+
+
+DEMO_USERS = (
+    # name, roles, team
+    ("maryam", ("manager",), "فروش تهران"),
+    ("reza", ("salesperson",), "فروش تهران"),
+    ("sara", ("salesperson",), "Export sales"),
+)
+
+
+def _demo_users(kernel: Kernel, tenant: str) -> list[str]:
+    """An admin, a manager and two salespeople in two teams; records shared out among the
+    salespeople, so the demo shows what each role sees."""
+    import os
+    import secrets
+
+    from .identity import User, create_team, create_token, create_user, get_team, user_teams
+
+    if User.select().exists():
+        return ["Users exist already: log in with the passwords printed when they were made "
+                "(`peyvand users reset-password NAME` sets a new one)."]
+    password = os.environ.get("PEYVAND_PASSWORD") or secrets.token_urlsafe(9) + "-7"
+    admin = create_user("admin", roles=("admin",), password=password)
+    create_team("فروش تهران")
+    create_team("Export sales")
+    sellers = []
+    for name, roles, team in DEMO_USERS:
+        get_team(team)
+        user = create_user(name, roles=roles, teams=(team,), password=password)
+        if "salesperson" in roles:
+            sellers.append((user.id, user_teams(user)[1]))
+    for entity in kernel.entities(tenant).values():
+        model = entity.model
+        for i, (record_id,) in enumerate(model.select(model.id).where(model.owner_id.is_null())
+                                         .order_by(model.id).tuples()):
+            owner, team = sellers[i % len(sellers)]
+            model.update(owner_id=owner, team_id=team).where(model.id == record_id).execute()
+    token = create_token(admin, label="demo")
+    return [
+        f"Users: admin (all access), maryam (manager, team فروش تهران), reza and sara "
+        f"(salespeople); password for all of them: {password}",
+        f"API token of admin (shown once): {token}",
+        "Try: curl -H 'Authorization: Bearer <token>' "
+        "http://127.0.0.1:8000/api/v1/contacts/persons",
+    ]
+
+
+from . import cli_identity  # noqa: E402,F401  (users, teams, roles, tokens)

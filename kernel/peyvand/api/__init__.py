@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, g, jsonify, request
 from werkzeug.exceptions import NotFound
 
-from .. import audit
+from .. import audit, openapi
 from ..access import bind
 from ..audit import IdempotencyKey
 from ..permissions import Forbidden
@@ -222,3 +222,9 @@ def audit_trail():
 
 
 from . import access  # noqa: E402,F401  (routes register on the blueprint)
+
+
+@blueprint.get("/openapi.json")
+def openapi_document():
+    """The OpenAPI 3.1 description of this tenant's API: kernel routes and enabled entities."""
+    return jsonify(openapi.document(_kernel(), g.tenant))
