@@ -50,6 +50,8 @@ class Entity:
     :param searchable: fields the global search looks at.
     :param audited: fields whose changes the audit trail records (``None``: all schema fields).
     :param default_sort: a field name, ``-`` for descending (``"-id"``).
+    :param example: a valid create payload, used by the API description and by the generated
+        authorization tests (required: the matrix test refuses an entity without one).
     :param default_grants: ``{role: {action: scope}}`` overriding the built-in roles' default
         grants for this entity (``{"accountant": {"export": "all"}}``).
     """
@@ -65,6 +67,7 @@ class Entity:
     audited: tuple[str, ...] | None = None
     default_sort: str = "-id"
     default_grants: Mapping[str, Mapping[str, str]] | None = None
+    example: Mapping[str, object] | None = None
     plugin: str | None = None
 
     @property

@@ -342,7 +342,7 @@ def _entity_schemas(kernel, tenant: str, entity: Entity) -> tuple[dict, dict]:
     }
     strict = getattr(marsh, "unknown", RAISE) == RAISE
     create = {
-        "type": "object", "title": f"New {labels['en']}", "x-label-fa": labels["fa"],
+        "type": "object", "title": f"New {labels['en']}", "x-label-fa": f"{labels['fa']} جدید",
         "description": f"What to send to create a {labels['en']}: unknown fields are "
                        "refused." if strict else f"What to send to create a {labels['en']}.",
         **common,
@@ -354,6 +354,7 @@ def _entity_schemas(kernel, tenant: str, entity: Entity) -> tuple[dict, dict]:
         create["additionalProperties"] = False
     patch = {k: v for k, v in create.items() if k != "required"}
     patch["title"] = f"{labels['en']} changes"
+    patch["x-label-fa"] = f"تغییرات {labels['fa']}"
     patch["description"] = (f"The fields of a {labels['en']} to change; the others keep their "
                             "values. Every field is optional here.")
     schemas = {entity.id: record, f"{entity.id}.input": create, f"{entity.id}.patch": patch}
@@ -372,6 +373,8 @@ def _entity_paths(entity: Entity, info: dict) -> dict:
     etag = {"ETag": {"$ref": "#/components/headers/ETag"}}
     sortable = list(info["columns"])
     filters = _filter_properties(info["by_column"], info["columns"])
+    example = (f"{entity.title_field}__contains=…" if f"{entity.title_field}__contains" in filters
+               else "id__gte=100")
     list_params = [
         {"name": "limit", "in": "query", "description": "Rows per page.",
          "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": 50}},
@@ -396,7 +399,7 @@ def _entity_paths(entity: Entity, info: dict) -> dict:
              "(equals), `field__in=a,b` (one of), `field__gte=`, `field__lte=`, `field__gt=`, "
              "`field__lt=` (compare), `field__contains=` (text contains), `field__empty=true` "
              "or `false` (is null / has a value). Any of the fields below, e.g. "
-             f"`?{sortable[-1]}__empty=false`. An unknown field or operator answers 422."),
+             f"`?{example}`. An unknown field or operator answers 422."),
          "x-filter-operators": ["in", "gte", "lte", "gt", "lt", "contains", "empty"],
          "schema": {"type": "object", "properties": filters, "additionalProperties": False},
          "example": {}},
@@ -629,6 +632,10 @@ def _kernel_components() -> dict:
                                         _ref("peyvand.error")),
         "Invalid": _response("Invalid input; nothing was written.",
                              _ref("peyvand.validation_errors")),
+        "Unauthorized": _response("No valid API token was sent.", _ref("peyvand.error"), {
+            "WWW-Authenticate": {"schema": {"type": "string"},
+                                 "description": "`Bearer realm=\"peyvand\"`"}}),
+        "Forbidden": _response("The token's user may not do this.", _ref("peyvand.error")),
     }
     parameters = {
         "RecordId": {"name": "id", "in": "path", "required": True,
@@ -644,8 +651,12 @@ def _kernel_components() -> dict:
     }
     headers = {"ETag": {"description": "The record's version, quoted (`\"3\"`).",
                         "schema": {"type": "string"}}}
+    security = {"bearerToken": {
+        "type": "http", "scheme": "bearer",
+        "description": "An API token: `Authorization: Bearer <token>`. Create one with "
+                       "`peyvand tokens create USER`; tokens expire and can be revoked."}}
     return {"schemas": schemas, "responses": responses, "parameters": parameters,
-            "headers": headers}
+            "headers": headers, "securitySchemes": security}
 
 
 def build_document(kernel, tenant: str) -> dict:
@@ -653,7 +664,9 @@ def build_document(kernel, tenant: str) -> dict:
     entities = sorted(kernel.entities(tenant).values(), key=lambda e: e.id)
     components = _kernel_components()
     paths = _kernel_paths([e.id for e in entities])
-    plugins = [kernel.records[n] for n in kernel.order if n in kernel.enabled(tenant)]
+    enabled = kernel.enabled(tenant)
+    plugins = sorted((kernel.records[n] for n in kernel.order if n in enabled),
+                     key=lambda r: not r.internal)  # the kernel's tag first, then dependency order
     tags = []
     for record in plugins:
         label = dict(record.manifest.label) if record.manifest else {}
@@ -668,6 +681,13 @@ def build_document(kernel, tenant: str) -> dict:
         schemas, info = _entity_schemas(kernel, tenant, entity)
         components["schemas"].update(schemas)
         paths.update(_entity_paths(entity, info))
+    for item in paths.values():  # every /api/v1 route needs a token and may be refused
+        for method, operation in item.items():
+            if method != "parameters":
+                operation["responses"].setdefault(
+                    "401", {"$ref": "#/components/responses/Unauthorized"})
+                operation["responses"].setdefault(
+                    "403", {"$ref": "#/components/responses/Forbidden"})
     return {
         "openapi": OPENAPI_VERSION,
         "info": {
@@ -678,12 +698,14 @@ def build_document(kernel, tenant: str) -> dict:
                 "The REST API of this Peyvand tenant. Every record type of an enabled plugin "
                 "has the same operations: list (cursor pages, sorting, sparse fields, "
                 "filters), get, create, update with optimistic locking (`If-Match`), delete "
-                "to the trash and restore. Invalid input answers 422 with "
+                "to the trash and restore. Every call needs an API token "
+                "(`Authorization: Bearer <token>`). Invalid input answers 422 with "
                 "`{\"errors\": {field: [message]}}` and writes nothing; each request is one "
                 "transaction. This document lists only the plugins enabled for the tenant."),
             "x-plugins": {r.name: r.version for r in plugins if not r.internal},
         },
         "jsonSchemaDialect": "https://spec.openapis.org/oas/3.1/dialect/base",
+        "security": [{"bearerToken": []}],
         "tags": tags,
         "paths": paths,
         "components": components,

@@ -41,10 +41,13 @@ PERSON = Entity(
     label={"en": "Person", "fa": "شخص"}, label_plural={"en": "People", "fa": "اشخاص"},
     title_field="last_name", searchable=("first_name", "last_name", "email", "phone"),
     default_sort="-id",
+    example={"first_name": "مریم", "last_name": "احمدی", "phone": "09121234567",
+             "email": "maryam@example.ir", "lifecycle_stage": "lead"},
 )
 ORGANIZATION = Entity(
     name="organization", plural="organizations", model=Organization, schema=OrganizationSchema,
     label={"en": "Organisation", "fa": "سازمان"},
     label_plural={"en": "Organisations", "fa": "سازمان‌ها"},
     title_field="name", searchable=("name", "email", "phone"), default_sort="-id",
+    example={"name": "بازرگانی نمونه", "city": "تهران"},
 )

@@ -26,9 +26,13 @@ class DealSchema(Schema):
 PIPELINE = Entity(
     name="pipeline", plural="pipelines", model=Pipeline, schema=PipelineSchema,
     label={"en": "Pipeline", "fa": "قیف فروش"}, title_field="name", default_sort="id",
+    example={"name": "Renewals", "stages": "[]"},
 )
 DEAL = Entity(
     name="deal", plural="deals", model=Deal, schema=DealSchema,
     label={"en": "Deal", "fa": "معامله"}, label_plural={"en": "Deals", "fa": "معاملات"},
     title_field="title", searchable=("title",), default_sort="-id",
+    # pipeline 1 is the default pipeline every tenant gets when sales is enabled
+    example={"title": "۲۰ دستگاه کارتخوان", "pipeline_id": 1, "stage": "qualified",
+             "amount": "1200000000", "currency": "IRR"},
 )
