@@ -240,3 +240,52 @@ def test_authorization_matrix(peyvand_app, plugin, entity, role):
         assert user.delete(f"{url}/{own_id}").status_code == expected
     with kernel.storage.bound("default"):
         assert get_user(f"user-{role}").is_active
+
+
+def test_login_issues_a_token_and_repeated_failures_lock_the_account(peyvand_app):
+    from peyvand.identity import LOCK_AFTER, create_user
+
+    kernel = peyvand_app.extensions["peyvand"]
+    with kernel.storage.bound("default"):
+        create_user("nasrin", roles=("salesperson",), password="Correct-horse-9")
+    client = peyvand_app.test_client()
+    anonymous = {"Authorization": ""}
+    ok = client.post("/api/v1/auth/token", json={"name": "nasrin", "password": "Correct-horse-9"},
+                     headers=anonymous)
+    assert ok.status_code == 200
+    assert client.get(PEOPLE, headers={"Authorization": f"Bearer {ok.json['token']}"}
+                      ).status_code == 200
+    for _ in range(LOCK_AFTER):
+        wrong = client.post("/api/v1/auth/token", json={"name": "nasrin", "password": "guess-1"},
+                            headers=anonymous)
+        assert wrong.status_code == 401
+    locked = client.post("/api/v1/auth/token",
+                         json={"name": "nasrin", "password": "Correct-horse-9"},
+                         headers=anonymous)
+    assert locked.status_code == 401 and "too many failed logins" in locked.json["message"]
+
+
+def test_repeated_failures_from_one_address_lock_that_address(peyvand_app):
+    from peyvand.identity import ADDRESS_LOCK_AFTER, LoginFailure, create_user
+
+    kernel = peyvand_app.extensions["peyvand"]
+    with kernel.storage.bound("default"):
+        create_user("omid", roles=("salesperson",), password="Correct-horse-9")
+        LoginFailure.insert_many([("127.0.0.1",)] * ADDRESS_LOCK_AFTER,
+                                 fields=[LoginFailure.address]).execute()
+    refused = peyvand_app.test_client().post(
+        "/api/v1/auth/token", json={"name": "omid", "password": "Correct-horse-9"},
+        headers={"Authorization": ""})
+    assert refused.status_code == 401 and "from this address" in refused.json["message"]
+
+
+def test_password_policy_and_cli_password_sources(peyvand_cli, monkeypatch):
+    result = peyvand_cli("users", "create", "weak", "--password", "short")
+    assert result.exit_code == 1 and "at least 10 characters" in result.output
+    monkeypatch.delenv("PEYVAND_PASSWORD", raising=False)
+    result = peyvand_cli("users", "create", "nopass", "--role", "admin")
+    assert result.exit_code == 1 and "PEYVAND_PASSWORD" in result.output
+    monkeypatch.setenv("PEYVAND_PASSWORD", "From-the-env-42")
+    result = peyvand_cli("users", "create", "envuser", "--role", "admin")
+    assert result.exit_code == 0, result.output
+    assert "envuser" in peyvand_cli("users", "list").output

@@ -128,7 +128,18 @@ class Token(Model):
         table_name = "peyvand_token"
 
 
-MODELS = [User, Team, Role, Membership, UserRole, Grant, FieldRule, Token]
+class LoginFailure(Model):
+    id = peewee.AutoField()
+    address = peewee.CharField(max_length=64)
+    at = peewee.DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "peyvand_login_failure"
+        indexes = ((("address", "at"), False),)
+
+
+MODELS = [User, Team, Role, Membership, UserRole, Grant, FieldRule, Token, LoginFailure]
+ADDRESS_LOCK_AFTER = 20
 
 
 # -- passwords ----------------------------------------------------------------------------------
@@ -157,10 +168,33 @@ def set_password(user: User, password: str) -> None:
     user.save(only=[User.password_hash])
 
 
-def verify_password(name: str, password: str) -> User:
-    """Return the user if the password is right; count failures and lock for a while."""
-    user = User.get_or_none(User.name == name)
+def address_failures(address: str) -> int:
+    """Failed logins from ``address`` in the last lock window."""
+    since = utcnow() - datetime.timedelta(minutes=LOCK_MINUTES)
+    return (LoginFailure.select().where((LoginFailure.address == address)
+                                        & (LoginFailure.at > since)).count())
+
+
+def verify_password(name: str, password: str, address: str = "") -> User:
+    """Return the user if the password is right.
+
+    Failures are counted per account (locked for ``LOCK_MINUTES`` after ``LOCK_AFTER``) and
+    per address (locked after ``ADDRESS_LOCK_AFTER`` within the window, whatever the account).
+    """
     now = utcnow()
+    if address and address_failures(address) >= ADDRESS_LOCK_AFTER:
+        raise IdentityError(f"too many failed logins from this address; try again in "
+                            f"{LOCK_MINUTES} minutes")
+    try:
+        return _verify(name, password, now)
+    except IdentityError:
+        if address:
+            LoginFailure.create(address=address, at=now)
+        raise
+
+
+def _verify(name: str, password: str, now) -> User:
+    user = User.get_or_none(User.name == name)
     if user is None or not user.is_active or not user.password_hash:
         raise IdentityError("wrong user name or password")
     if user.locked_until and user.locked_until > now:

@@ -62,3 +62,30 @@ def roles_import():
     _kernel().bump_generation()
     return jsonify(result)
 
+
+
+@blueprint.post("/auth/token")
+def login_token():
+    """Exchange a user name and password for an API token that expires in a day.
+
+    Failures are slowed (a growing delay), then locked per account and per address.
+    """
+    import time
+
+    from ..identity import address_failures, create_token, verify_password
+
+    body = request.get_json(silent=True) or {}
+    missing = {k: ["required"] for k in ("name", "password") if not body.get(k)}
+    if missing:
+        raise InvalidRecord(missing)
+    address = request.remote_addr or ""
+    db = _kernel().storage.database_for(g.tenant)
+    try:
+        # Outside a transaction: the failure counters must stay written when this fails.
+        user = verify_password(str(body["name"]), str(body["password"]), address)
+    except IdentityError as exc:
+        time.sleep(min(0.1 * address_failures(address), 2.0))
+        return jsonify({"error": "Unauthorized", "message": str(exc)}), 401
+    with db.atomic():
+        token = create_token(user, days=1, label="login")
+    return jsonify({"token": token, "expires_in_days": 1})
