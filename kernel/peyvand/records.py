@@ -139,8 +139,8 @@ class EntityService:
 
     def list(self, *, filters: dict[str, str] | None = None, sort: str | None = None,
              limit: int = 50, cursor: str | None = None, fields: list[str] | None = None,
-             with_total: bool = False, trash: bool = False) -> Page:
-        self._allowed("read")
+             with_total: bool = False, trash: bool = False, action: str = "read") -> Page:
+        self._allowed(action)
         sort = sort or self.entity.default_sort
         descending = sort.startswith("-")
         sort_column = self._column(sort.lstrip("-"))
@@ -148,9 +148,9 @@ class EntityService:
         query = self.model.select()
         where = [self.model.deleted_at.is_null(not trash), *self._filters(filters or {})]
         total = None
-        query = self._scoped(query, "read")
+        query = self._scoped(query, action)
         if with_total:
-            total = self._scoped(self.model.select(), "read").where(*where).count()
+            total = self._scoped(self.model.select(), action).where(*where).count()
         if cursor:
             try:
                 value, last_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))

@@ -130,6 +130,24 @@ def list_records(plugin, plural):
     return jsonify(body)
 
 
+@blueprint.get("/<plugin>/<plural>/export")
+def export_records(plugin, plural):
+    """The filtered list as ``?format=csv|xlsx`` (needs the export right; audited)."""
+    from ..exporting import FORMATS, export
+
+    service = _service(plugin, plural)
+    fmt = request.args.get("format", "csv")
+    if fmt not in FORMATS:
+        raise InvalidRecord({"format": [f"one of {', '.join(FORMATS)}"]})
+    filters = {k: v for k, v in request.args.items() if k not in LIST_PARAMS | {"format"}}
+    data, _ = _write(lambda: export(service, filters, fmt, sort=request.args.get("sort")))
+    mimetype = ("text/csv" if fmt == "csv" else
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response = current_app.response_class(data, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{plugin}-{plural}.{fmt}"'
+    return response
+
+
 @blueprint.get("/<plugin>/<plural>/<int:record_id>")
 def get_record(plugin, plural, record_id):
     service = _service(plugin, plural)
