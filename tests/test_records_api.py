@@ -137,3 +137,32 @@ def test_idempotency_key_makes_a_retried_create_return_the_first_result(peyvand_
                                 headers={"Idempotency-Key": "another"})
     assert other.status_code == 201 and other.json["id"] != first.json["id"]
     assert peyvand_client.get(PEOPLE + "?total=1").json["total"] == 2
+
+
+def test_contains_is_literal_and_booleans_parse(peyvand_client):
+    create(peyvand_client, last_name="a", city="100% Tehran", consent_email=True)
+    create(peyvand_client, last_name="b", city="1000 Tehran")
+    create(peyvand_client, last_name="c", city="Shiraz_north")
+    found = peyvand_client.get(PEOPLE + "?city__contains=0%25&fields=last_name").json["data"]
+    assert [r["last_name"] for r in found] == ["a"]
+    found = peyvand_client.get(PEOPLE + "?city__contains=z_n&fields=last_name").json["data"]
+    assert [r["last_name"] for r in found] == ["c"]
+    found = peyvand_client.get(PEOPLE + "?consent_email=false&sort=last_name").json["data"]
+    assert [r["last_name"] for r in found] == ["b", "c"]
+    assert all(r["consent_email"] is False for r in found)
+    bad = peyvand_client.get(PEOPLE + "?consent_email=maybe")
+    assert bad.status_code == 422 and "consent_email" in bad.json["errors"]
+
+
+def test_sorting_by_a_text_field_pages_through_ties(peyvand_client):
+    for i in range(7):
+        create(peyvand_client, last_name="same", first_name=f"p{i}")
+    seen, cursor = [], None
+    while True:
+        url = PEOPLE + "?limit=3&sort=-last_name" + (f"&cursor={cursor}" if cursor else "")
+        body = peyvand_client.get(url).json
+        seen += [r["id"] for r in body["data"]]
+        cursor = body["next_cursor"]
+        if not cursor:
+            break
+    assert seen == sorted(seen, reverse=True) and len(set(seen)) == 7

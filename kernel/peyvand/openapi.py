@@ -231,13 +231,20 @@ def _ref(name: str) -> dict:
     return {"$ref": SCHEMA_REF + name}
 
 
-def _response(description: str, schema: dict | None = None, headers: dict | None = None) -> dict:
+def _response(description: str, schema: dict | None = None, headers: dict | None = None,
+              example=None) -> dict:
     out = {"description": description}
     if headers:
         out["headers"] = headers
     if schema is not None:
         out["content"] = {"application/json": {"schema": schema}}
+        if example is not None:
+            out["content"]["application/json"]["example"] = example
     return out
+
+
+def _error(error: str, message: str) -> dict:
+    return {"error": error, "message": message}
 
 
 def _json_body(schema: dict, description: str) -> dict:
@@ -250,7 +257,7 @@ def _labels(entity: Entity) -> dict[str, str]:
     en = entity.label.get("en") or entity.name.replace("_", " ").title()
     fa = entity.label.get("fa") or en
     plural = entity.label_plural or {}
-    return {"en": en, "fa": fa,
+    return {"en": en, "fa": fa, "a_en": f"{'an' if en[:1].lower() in 'aeiou' else 'a'} {en}",
             "en_plural": plural.get("en") or entity.plural.replace("_", " ").title(),
             "fa_plural": plural.get("fa") or fa}
 
@@ -334,8 +341,8 @@ def _entity_schemas(kernel, tenant: str, entity: Entity) -> tuple[dict, dict]:
     common = {"x-entity": entity.id, "x-title-field": entity.title_field}
     record = {
         "type": "object", "title": labels["en"], "x-label-fa": labels["fa"],
-        "description": f"A {labels['en']} record of the `{entity.plugin}` plugin, as the API "
-                       f"returns it. It is named by `{entity.title_field}`.",
+        "description": f"A{labels['a_en'][1:]} record of the `{entity.plugin}` plugin, as "
+                       f"the API returns it. It is named by `{entity.title_field}`.",
         **common,
         "properties": record_props,
         "required": required,
@@ -343,8 +350,8 @@ def _entity_schemas(kernel, tenant: str, entity: Entity) -> tuple[dict, dict]:
     strict = getattr(marsh, "unknown", RAISE) == RAISE
     create = {
         "type": "object", "title": f"New {labels['en']}", "x-label-fa": f"{labels['fa']} جدید",
-        "description": f"What to send to create a {labels['en']}: unknown fields are "
-                       "refused." if strict else f"What to send to create a {labels['en']}.",
+        "description": f"What to send to create {labels['a_en']}: unknown fields are "
+                       "refused." if strict else f"What to send to create {labels['a_en']}.",
         **common,
         "properties": inp["properties"],
     }
@@ -355,7 +362,7 @@ def _entity_schemas(kernel, tenant: str, entity: Entity) -> tuple[dict, dict]:
     patch = {k: v for k, v in create.items() if k != "required"}
     patch["title"] = f"{labels['en']} changes"
     patch["x-label-fa"] = f"تغییرات {labels['fa']}"
-    patch["description"] = (f"The fields of a {labels['en']} to change; the others keep their "
+    patch["description"] = (f"The fields of {labels['a_en']} to change; the others keep their "
                             "values. Every field is optional here.")
     schemas = {entity.id: record, f"{entity.id}.input": create, f"{entity.id}.patch": patch}
     return schemas, {"columns": columns, "by_column": by_column,
@@ -373,8 +380,10 @@ def _entity_paths(entity: Entity, info: dict) -> dict:
     etag = {"ETag": {"$ref": "#/components/headers/ETag"}}
     sortable = list(info["columns"])
     filters = _filter_properties(info["by_column"], info["columns"])
-    example = (f"{entity.title_field}__contains=…" if f"{entity.title_field}__contains" in filters
-               else "id__gte=100")
+    if f"{entity.title_field}__contains" in filters:
+        example, example_value = f"{entity.title_field}__contains=…", "…"
+    else:
+        example, example_value = "id__gte=100", 100
     list_params = [
         {"name": "limit", "in": "query", "description": "Rows per page.",
          "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": 50}},
@@ -402,7 +411,11 @@ def _entity_paths(entity: Entity, info: dict) -> dict:
              f"`?{example}`. An unknown field or operator answers 422."),
          "x-filter-operators": ["in", "gte", "lte", "gt", "lt", "contains", "empty"],
          "schema": {"type": "object", "properties": filters, "additionalProperties": False},
-         "example": {}},
+         # Named examples, the first empty: Swagger UI's "Try it out" then starts with no
+         # filter instead of a sample of every key.
+         "examples": {"none": {"summary": "No filter", "value": {}},
+                      "example": {"summary": example.split("=")[0],
+                                  "value": {example.split("=")[0]: example_value}}}},
     ]
     restore_days = ("Deleted records stay restorable for `PEYVAND_TRASH_DAYS` days "
                     "(30 by default).")
@@ -433,7 +446,7 @@ def _entity_paths(entity: Entity, info: dict) -> dict:
             },
             "post": {
                 "operationId": f"{op}_create", "tags": tags,
-                "summary": f"Create a {labels['en']}",
+                "summary": f"Create {labels['a_en']}",
                 "x-label-fa": f"ایجاد {labels['fa']}",
                 "description": "Validates and saves a new record in one transaction. With an "
                                "`Idempotency-Key`, a retry of the same request answers the "
@@ -465,7 +478,7 @@ def _entity_paths(entity: Entity, info: dict) -> dict:
             },
             "patch": {
                 "operationId": f"{op}_update", "tags": tags,
-                "summary": f"Update a {labels['en']}",
+                "summary": f"Update {labels['a_en']}",
                 "x-label-fa": f"ویرایش {labels['fa']}",
                 "description": "Changes only the fields sent. Send the ETag you read as "
                                "`If-Match`: if someone changed the record since, the answer is "
@@ -481,7 +494,7 @@ def _entity_paths(entity: Entity, info: dict) -> dict:
             },
             "delete": {
                 "operationId": f"{op}_delete", "tags": tags,
-                "summary": f"Move a {labels['en']} to the trash",
+                "summary": f"Move {labels['a_en']} to the trash",
                 "x-label-fa": f"انتقال {labels['fa']} به سطل بازیافت",
                 "description": restore_days,
                 "responses": {
@@ -494,7 +507,7 @@ def _entity_paths(entity: Entity, info: dict) -> dict:
             "parameters": [{"$ref": "#/components/parameters/RecordId"}],
             "post": {
                 "operationId": f"{op}_restore", "tags": tags,
-                "summary": f"Restore a {labels['en']} from the trash",
+                "summary": f"Restore {labels['a_en']} from the trash",
                 "x-label-fa": f"بازگردانی {labels['fa']} از سطل بازیافت",
                 "description": restore_days,
                 "responses": {
@@ -571,9 +584,7 @@ def _kernel_components() -> dict:
     error = {"type": "object", "required": ["error", "message"],
              "properties": {"error": {"type": "string"}, "message": {"type": "string"}}}
     schemas = {
-        "peyvand.error": {**error, "title": "Error", "x-label-fa": "خطا",
-                          "example": {"error": "Not Found",
-                                      "message": "contacts.person 17 does not exist"}},
+        "peyvand.error": {**error, "title": "Error", "x-label-fa": "خطا"},
         "peyvand.validation_errors": {
             "type": "object", "title": "Validation errors", "x-label-fa": "خطاهای اعتبارسنجی",
             "description": "Messages per field; `_schema` holds those about the whole body.",
@@ -626,16 +637,26 @@ def _kernel_components() -> dict:
     }
     responses = {
         "NotFound": _response("No such record (or it is in the trash).",
-                              _ref("peyvand.error")),
-        "PreconditionFailed": _response("`If-Match` names an older version: someone changed "
-                                        "the record. Reload it and apply your change again.",
-                                        _ref("peyvand.error")),
+                              _ref("peyvand.error"),
+                              example=_error("Not Found", "contacts.person 17 does not exist")),
+        "PreconditionFailed": _response(
+            "`If-Match` names an older version: someone changed the record. Reload it and "
+            "apply your change again.", _ref("peyvand.error"),
+            example=_error("Precondition Failed", "contacts.person 17 was changed by someone "
+                           "else (version 4, you sent 3); reload it and apply your change "
+                           "again")),
         "Invalid": _response("Invalid input; nothing was written.",
                              _ref("peyvand.validation_errors")),
-        "Unauthorized": _response("No valid API token was sent.", _ref("peyvand.error"), {
-            "WWW-Authenticate": {"schema": {"type": "string"},
-                                 "description": "`Bearer realm=\"peyvand\"`"}}),
-        "Forbidden": _response("The token's user may not do this.", _ref("peyvand.error")),
+        "Unauthorized": _response(
+            "No valid API token was sent.", _ref("peyvand.error"),
+            {"WWW-Authenticate": {"schema": {"type": "string"},
+                                  "description": "`Bearer realm=\"peyvand\"`"}},
+            example=_error("Unauthorized", "send a valid API token as `Authorization: Bearer "
+                           "<token>`")),
+        "Forbidden": _response("The token's user may not do this.", _ref("peyvand.error"),
+                               example=_error("Forbidden", "your roles (salesperson) may "
+                                              "not delete contacts.person; an admin can "
+                                              "grant it")),
     }
     parameters = {
         "RecordId": {"name": "id", "in": "path", "required": True,
@@ -704,7 +725,6 @@ def build_document(kernel, tenant: str) -> dict:
                 "transaction. This document lists only the plugins enabled for the tenant."),
             "x-plugins": {r.name: r.version for r in plugins if not r.internal},
         },
-        "jsonSchemaDialect": "https://spec.openapis.org/oas/3.1/dialect/base",
         "security": [{"bearerToken": []}],
         "tags": tags,
         "paths": paths,
