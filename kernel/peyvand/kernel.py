@@ -131,8 +131,9 @@ class Kernel:
 
     def refresh(self) -> None:
         """Drop in-memory state if another process changed it (one cheap query)."""
-        value = (self.Generation.select(self.Generation.value)
-                 .where(self.Generation.id == 1).scalar())
+        # Raw SQL: this runs on every request, and peewee would rebuild the statement each time.
+        value = self.storage.control.execute_sql(
+            'SELECT "value" FROM "peyvand_generation" WHERE "id" = 1').fetchone()[0]
         if value != self._generation:
             with self._lock:
                 self._states.clear()
