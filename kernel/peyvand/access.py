@@ -64,3 +64,32 @@ def restrict(query, entity_id: str, action: str = "read"):
 
     clause = scope_clause(actor, entity_id, action)
     return query if clause is True else query.where(clause)
+
+
+@contextmanager
+def cli_actor(kernel, tenant: str, as_user: str | None):
+    """Bind the user a CLI command acts as: ``--as USER``, by default the first admin.
+
+    The audit trail shows ``via: cli``. Fails clearly when the tenant has no such user (or no
+    admin yet: create one with ``peyvand users create NAME --role admin``).
+    """
+    from .identity import Role, User, UserRole, get_user
+
+    with kernel.storage.bound(tenant):
+        if as_user:
+            user = get_user(as_user)
+        else:
+            user = (User.select().join(UserRole).join(Role)
+                    .where((Role.key == "admin") & User.is_active).order_by(User.id).first())
+            if user is None:
+                from .identity import IdentityError
+
+                raise IdentityError(f"tenant {tenant!r} has no administrator to act as; create "
+                                    "one with `peyvand users create NAME --role admin` or pass "
+                                    "--as USER")
+        if not user.is_active:
+            from .identity import IdentityError
+
+            raise IdentityError(f"user {user.name!r} is disabled")
+        with acting_as(kernel.actor_for(user, tenant, via="cli")) as actor:
+            yield actor

@@ -8,7 +8,7 @@ used directly; Peyvand's own internals never are.
 """
 
 from peyvand import KERNEL_API
-from peyvand.access import Actor, acting_as, current_actor, restrict
+from peyvand.access import Actor, acting_as, cli_actor, current_actor, restrict
 from peyvand.audit import record as record_audit
 from peyvand.audit import record_many as record_audit_many
 from peyvand.entities import Entity, Model, RecordModel
@@ -25,6 +25,7 @@ __all__ = [
     "KERNEL_API",
     "Actor",
     "acting_as",
+    "cli_actor",
     "current_actor",
     "record_audit",
     "record_audit_many",
