@@ -3,7 +3,8 @@
 import peyvand_sdk
 
 PINNED = {
-    "KERNEL_API", "Actor", "acting_as", "cli_actor", "current_actor", "record_audit", "record_audit_many",
+    "KERNEL_API", "Actor", "acting_as", "cli_actor", "current_actor", "record_audit",
+    "record_audit_many",
     "restrict", "Entity", "Forbidden", "Permission", "Manifest", "Model", "PeyvandError",
     "PluginError", "RecordModel",
     "Veto", "current_kernel", "current_tenant", "hookimpl", "hookspec", "plugin_disabled",
