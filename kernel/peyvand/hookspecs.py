@@ -126,6 +126,18 @@ def register_blueprints():
 
 
 @hookspec
+def register_tasks():
+    """Offer background tasks: periodic jobs (reminders, trash purge, scheduled reports, ERP
+    sync) and tasks other code enqueues.
+
+    :return: a list of :class:`peyvand_sdk.Task` (``name`` starting with ``"<plugin>."``, an
+        idempotent ``run(tenant, payload)`` callable, ``every`` seconds for periodic tasks,
+        ``retries``). Tasks run in ``peyvand worker`` processes, only for tenants where the
+        plugin is enabled.
+    """
+
+
+@hookspec
 def register_cli_commands():
     """Contribute sub-commands to the ``peyvand`` command line.
 

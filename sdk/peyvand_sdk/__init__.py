@@ -18,6 +18,7 @@ from peyvand.manifest import Manifest
 from peyvand.permissions import Forbidden, Permission
 from peyvand.signals import plugin_disabled, plugin_enabled, plugin_purged
 from peyvand.storage import current_tenant, tenant_db
+from peyvand.tasks import Task
 
 from .helpers import current_kernel, require_enabled
 
@@ -38,6 +39,7 @@ __all__ = [
     "PeyvandError",
     "PluginError",
     "RecordModel",
+    "Task",
     "Veto",
     "current_kernel",
     "current_tenant",

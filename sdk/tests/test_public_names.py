@@ -6,7 +6,7 @@ PINNED = {
     "KERNEL_API", "Actor", "acting_as", "cli_actor", "current_actor", "record_audit",
     "record_audit_many",
     "restrict", "Entity", "Forbidden", "Permission", "Manifest", "Model", "PeyvandError",
-    "PluginError", "RecordModel",
+    "PluginError", "RecordModel", "Task",
     "Veto", "current_kernel", "current_tenant", "hookimpl", "hookspec", "plugin_disabled",
     "plugin_enabled", "plugin_purged", "require_enabled", "tenant_db",
 }
