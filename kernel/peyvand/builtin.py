@@ -13,6 +13,7 @@ manifest = Manifest(
 @hookimpl
 def register_models():
     from .audit import Audit, IdempotencyKey
+    from .custom_fields import CustomField, CustomValue
     from .identity import MODELS
 
-    return [Audit, IdempotencyKey, *MODELS]
+    return [Audit, IdempotencyKey, CustomField, CustomValue, *MODELS]

@@ -283,4 +283,5 @@ def _demo_users(kernel: Kernel, tenant: str) -> list[str]:
     ]
 
 
-from . import cli_identity  # noqa: E402,F401  (users, teams, roles, tokens)
+# Command groups live in their own modules and attach themselves to `main`.
+from . import cli_fields, cli_identity  # noqa: E402,F401,I001

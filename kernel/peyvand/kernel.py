@@ -264,8 +264,14 @@ class Kernel:
         entity = self.entities(tenant).get(entity_id)
         if entity is None:
             return None
-        return self.cache(f"service:{tenant}:{entity_id}",
-                          lambda: EntityService(entity, self.hooks(tenant)))
+        def build():
+            from .custom_fields import definitions
+
+            with self.storage.bound(tenant):
+                custom = definitions(entity_id)
+            return EntityService(entity, self.hooks(tenant), custom)
+
+        return self.cache(f"service:{tenant}:{entity_id}", build)
 
     # -- identity and permissions ----------------------------------------------------------------
     def policy(self, tenant: str = DEFAULT_TENANT):

@@ -215,9 +215,21 @@ def custom_field_properties(kernel, tenant: str, entity: Entity) -> dict[str, di
 
     The document is cached per tenant until the generation moves, so code that changes custom
     field definitions must call ``kernel.bump_generation()`` (it does anyway, for its own
-    caches). Empty until custom fields exist.
+    caches).
     """
-    return {}
+    service = kernel.service(entity.id, tenant)
+    if service is None:
+        return {}
+    out = {}
+    for d in service.custom:
+        schema = field_schema(d.marshmallow_field())
+        schema["title"] = d.label.get("en") or d.name
+        if d.label.get("fa"):
+            schema["x-label-fa"] = d.label["fa"]
+        schema["x-custom-field"] = {"type": d.type, **({"link": d.link_entity}
+                                                      if d.link_entity else {})}
+        out[d.key] = schema
+    return out
 
 
 # -- the document ---------------------------------------------------------------------------------

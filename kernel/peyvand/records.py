@@ -54,14 +54,22 @@ class Page:
 class EntityService:
     """Reads and writes one entity's records in the currently bound tenant."""
 
-    def __init__(self, entity: Entity, hooks):
+    def __init__(self, entity: Entity, hooks, custom=()):
         self.entity = entity
         self.model = entity.model
         self.hooks = hooks
-        self.schema = entity.schema()
-        self.partial_schema = entity.schema(partial=True)
+        self.custom = list(custom)
+        self.custom_by_key = {d.key: d for d in self.custom}
+        schema = entity.schema
+        if self.custom:
+            # The plugin's schema plus the admin's custom fields, validated the same way.
+            schema = type(f"{schema.__name__}WithCustomFields", (schema,),
+                          {d.key: d.marshmallow_field() for d in self.custom})
+        self.schema = schema()
+        self.partial_schema = schema(partial=True)
         self.fields = list(self.schema.fields)
-        self.audited = set(entity.audited or self.fields)
+        self.model_fields = [f for f in self.fields if f not in self.custom_by_key]
+        self.audited = set(entity.audited or self.model_fields) | set(self.custom_by_key)
         self._sql: dict[tuple, str] = {}
         self._outputs: dict[tuple, tuple] = {}
 
@@ -95,7 +103,11 @@ class EntityService:
     # -- reading -------------------------------------------------------------------------------
     def to_dict(self, record, only: list[str] | None = None) -> dict:
         data = {"id": record.id}
-        dumped = self.schema.dump({f: getattr(record, f, None) for f in self.fields})
+        dumped = self.schema.dump({f: getattr(record, f, None) for f in self.model_fields})
+        if self.custom:  # stored custom values are already in their API form
+            from .custom_fields import load_values
+
+            dumped.update(load_values(self.entity.id, self.custom, [record.id])[record.id])
         for name in ("version", "owner_id", "team_id"):
             data[name] = getattr(record, name)
         for name in ("created_at", "updated_at"):
@@ -112,6 +124,8 @@ class EntityService:
         if (name not in self.fields and name not in SYSTEM_FIELDS) or (
                 name in self.field_rules()[0]):
             raise InvalidRecord({name: ["unknown field"]})
+        if name in self.custom_by_key:
+            return FieldDefRef(self.custom_by_key[name])
         column = getattr(self.model, name, None)
         if not isinstance(column, peewee.Field):
             raise InvalidRecord({name: ["this field cannot be filtered or sorted on"]})
@@ -135,7 +149,15 @@ class EntityService:
         for key, raw in filters.items():
             name, _, op = key.partition("__")
             column = self._column(name)
-            col = f'"{column.column_name}"'
+            if op and op not in OPERATORS:
+                raise InvalidRecord({key: [f"unknown operator; use one of {', '.join(OPERATORS)}"]})
+            if isinstance(column, FieldDefRef):
+                part, values = self._custom_filter(column.field, op, raw, key, mark, like)
+                fragments.append(part)
+                params += values
+                shape.append((key, len(values)))
+                continue
+            col = f'"t"."{column.column_name}"'
             if op and op not in OPERATORS:
                 raise InvalidRecord({key: [f"unknown operator; use one of {', '.join(OPERATORS)}"]})
             if op == "in":
@@ -160,6 +182,28 @@ class EntityService:
             shape.append((key, None))
         return shape, fragments, params
 
+    def _custom_filter(self, d, op: str, raw: str, key: str, mark: str, like: str):
+        """A filter on a custom field: a sub-select on its indexed value rows."""
+        sub = (f'SELECT "record_id" FROM "peyvand_custom_value" WHERE "field_id" = {d.id}')
+        if op == "empty":
+            empty = raw.strip().lower() in TRUTHY
+            return f'"t"."id" {"NOT " if empty else ""}IN ({sub})', []
+        try:
+            if op == "in":
+                values = [d.parse_filter(v) for v in raw.split(",")]
+                cond = f'"{d.column}" IN ({", ".join([mark] * len(values))})'
+            elif op == "contains":
+                escaped = raw.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+                values = [f"%{escaped}%"]
+                cond = f'"{d.column}" {like} {mark} ESCAPE \'\\\''
+            else:
+                operator = {"gte": ">=", "lte": "<=", "gt": ">", "lt": "<", "": "="}[op]
+                values = [d.parse_filter(raw)]
+                cond = f'"{d.column}" {operator} {mark}'
+        except (ValueError, ArithmeticError) as exc:
+            raise InvalidRecord({key: [f"not a valid value: {exc}"]}) from None
+        return f'"t"."id" IN ({sub} AND {cond})', values
+
     def _scope_sql(self, action: str, mark: str):
         """``(shape, [fragment], [params])`` of the actor's record scope."""
         from .permissions import scope_of
@@ -173,17 +217,18 @@ class EntityService:
         if scope == "team" and actor.teams:
             teams = sorted(actor.teams)
             return (("team", len(teams)),
-                    [f'("team_id" IN ({", ".join([mark] * len(teams))}) OR "owner_id" = {mark})'],
+                    [f'("t"."team_id" IN ({", ".join([mark] * len(teams))}) '
+                     f'OR "t"."owner_id" = {mark})'],
                     [*teams, actor.id])
         if scope in ("team", "own"):
-            return ("own",), ['"owner_id" = ' + mark], [actor.id]
+            return ("own",), ['"t"."owner_id" = ' + mark], [actor.id]
         return ("none",), ["1 = 0"], []
 
     def _output(self, fields: list[str] | None):
         """Output columns and, per column, a converter from the driver's value to JSON."""
         hidden = self.field_rules()[0]
         names = ["id", "version", "owner_id", "team_id", "created_at", "updated_at",
-                 *self.fields]
+                 *self.model_fields]
         names = [n for n in names if n not in hidden and (not fields or n in fields or n == "id")]
         key = tuple(names)
         cached = self._outputs.get(key)
@@ -194,9 +239,11 @@ class EntityService:
                 column = self.model._meta.fields.get(name) or by_column.get(name)
                 if column is None:
                     raise InvalidRecord({name: ["this field is not stored in a column"]})
-                columns.append(f'"{column.column_name}"')
+                columns.append(f'"t"."{column.column_name}"')
                 converters.append(_converter(column, self.schema.fields.get(name)))
-            cached = self._outputs[key] = (names, ", ".join(columns), converters)
+            custom = [d for d in self.custom
+                      if d.key not in hidden and (not fields or d.key in fields)]
+            cached = self._outputs[key] = (names, ", ".join(columns), converters, custom)
         return cached
 
     def list(self, *, filters: dict[str, str] | None = None, sort: str | None = None,
@@ -214,15 +261,28 @@ class EntityService:
         sort = sort or self.entity.default_sort
         descending = sort.startswith("-")
         sort_column = self._column(sort.lstrip("-"))
-        by_id = sort_column.name == "id"
+        join, join_params = "", []
+        if isinstance(sort_column, FieldDefRef):
+            d = sort_column.field
+            if d.multiple:
+                raise InvalidRecord({"sort": [f"{d.key} holds several values; sort on another "
+                                              "field"]})
+            # A missing value sorts first (ascending), through a constant of the column's kind.
+            empty = "-1e18" if d.column == "value_num" else "''"
+            join = (f' LEFT JOIN "peyvand_custom_value" AS "cv" ON "cv"."record_id" = "t"."id" '
+                    f'AND "cv"."field_id" = {d.id}')
+            sort_sql = f'COALESCE("cv"."{d.column}", {empty})'
+        else:
+            sort_sql = f'"t"."{sort_column.column_name}"'
+        by_id = sort_sql == '"t"."id"'
         filter_shape, where, params = self._filters(filters or {}, mark, like)
-        where.insert(0, f'"deleted_at" IS {"NOT " if trash else ""}NULL')
+        where.insert(0, f'"t"."deleted_at" IS {"NOT " if trash else ""}NULL')
         scope_shape, scope_where, scope_params = self._scope_sql(action, mark)
         where += scope_where
         params += scope_params
         total = None
         if with_total:
-            sql = f'SELECT COUNT(*) FROM "{self.model._meta.table_name}" WHERE ' + \
+            sql = f'SELECT COUNT(*) FROM "{self.model._meta.table_name}" AS "t" WHERE ' + \
                 " AND ".join(where)
             total = db.execute_sql(sql, params).fetchone()[0]
         cursor_params = []
@@ -234,32 +294,39 @@ class EntityService:
                 raise InvalidRecord({"cursor": ["not a cursor this API returned"]}) from None
             cmp = "<" if descending else ">"
             if by_id:
-                cursor_sql = f'"id" {cmp} {mark}'
+                cursor_sql = f'"t"."id" {cmp} {mark}'
                 cursor_params = [last_id]
             else:
-                col = f'"{sort_column.column_name}"'
-                cursor_sql = f'({col} {cmp} {mark} OR ({col} = {mark} AND "id" {cmp} {mark}))'
-                value = sort_column.db_value(value)
+                col = sort_sql
+                cursor_sql = (f'({col} {cmp} {mark} OR ({col} = {mark} AND "t"."id" {cmp} '
+                              f'{mark}))')
+                if not isinstance(sort_column, FieldDefRef):
+                    value = sort_column.db_value(value)
+                elif sort_column.field.column == "value_num":
+                    # A float: COALESCE(...) has no column affinity, and SQLite would compare a
+                    # Decimal (bound as text) as text.
+                    value = float(value)
                 cursor_params = [value, value, last_id]
-        names, select, converters = self._output(fields)
+        names, select, converters, custom = self._output(fields)
         shape = (tuple(filter_shape), scope_shape, trash, sort, bool(cursor), limit, select)
         sql = self._sql.get(shape)
         if sql is None:
             order = "DESC" if descending else "ASC"
             clauses = where + ([cursor_sql] if cursor else [])
-            order_by = f'"id" {order}' if by_id else \
-                f'"{sort_column.column_name}" {order}, "id" {order}'
+            order_by = f'"t"."id" {order}' if by_id else f'{sort_sql} {order}, "t"."id" {order}'
             # A non-id sort key rides along at the end of each row, for the next cursor.
-            extra = "" if by_id else f', "{sort_column.column_name}"'
-            sql = (f'SELECT {select}{extra} FROM "{self.model._meta.table_name}" '
+            extra = "" if by_id else f", {sort_sql}"
+            sql = (f'SELECT {select}{extra} FROM "{self.model._meta.table_name}" AS "t"{join} '
                    f'WHERE {" AND ".join(clauses)} ORDER BY {order_by} LIMIT {int(limit) + 1}')
             self._sql[shape] = sql
-        rows = db.execute_sql(sql, params + cursor_params).fetchall()
+        rows = db.execute_sql(sql, join_params + params + cursor_params).fetchall()
         next_cursor = None
         if len(rows) > limit:
             rows = rows[:limit]
             last = rows[-1]
             key = None if by_id else last[-1]
+            if isinstance(key, decimal.Decimal):
+                key = str(key)
             if isinstance(key, (datetime.date, datetime.datetime)):
                 key = key.isoformat(sep=" ")
             next_cursor = base64.urlsafe_b64encode(
@@ -267,6 +334,12 @@ class EntityService:
         width = len(names)
         data = [{name: convert(value) for name, convert, value
                  in zip(names, converters, row[:width], strict=True)} for row in rows]
+        if custom and data:
+            from .custom_fields import load_values
+
+            values = load_values(self.entity.id, custom, [row["id"] for row in data])
+            for row in data:
+                row.update(values[row["id"]])
         return Page(data, next_cursor, total)
 
     def get(self, record_id: int, *, include_trash: bool = False, action: str = "read"):
@@ -313,6 +386,7 @@ class EntityService:
     def create(self, data: dict, *, via: str = "api", user=None):
         actor = self._allowed("create")
         values = self._validate(data, partial=False)
+        custom = {k: values.pop(k) for k in list(values) if k in self.custom_by_key}
         record = self.model(**values)
         if actor is not None:
             from .permissions import allows_record
@@ -323,9 +397,13 @@ class EntityService:
                 from .permissions import Forbidden
 
                 raise Forbidden(f"your roles may not create {self.entity.id} records here")
-        changes = {k: (None, v) for k, v in values.items()}
+        changes = {k: (None, v) for k, v in {**values, **custom}.items()}
         self._run_before(record, changes, "create")
         record.save(force_insert=True)
+        if custom:
+            from .custom_fields import save_values
+
+            save_values(self.entity.id, self.custom, record.id, custom)
         self._audit(record, "create", changes, via, user)
         self.hooks.after_record_save(entity=self.entity, record=record, changes=changes,
                                      action="create")
@@ -335,6 +413,14 @@ class EntityService:
                via: str = "api", user=None):
         values = self._validate(data, partial=True)
         record = self.get(record_id, action="update")
+        custom = {k: values.pop(k) for k in list(values) if k in self.custom_by_key}
+        custom_changes = {}
+        if custom:
+            from .custom_fields import load_values
+
+            before = load_values(self.entity.id, self.custom, [record.id])[record.id]
+            custom_changes = {k: (before[k], _plain_custom(v)) for k, v in custom.items()
+                              if before[k] != _plain_custom(v)}
         if if_match is not None and if_match != record.version:
             raise StaleVersion(
                 f"{self.entity.id} {record_id} was changed by someone else (version "
@@ -345,15 +431,16 @@ class EntityService:
             if old != new:
                 changes[name] = (old, new)
                 setattr(record, name, new)
-        if not changes:
+        if not changes and not custom_changes:
             return record
+        changes.update(custom_changes)
         self._run_before(record, changes, "update")
         old_version = record.version
         record.version = old_version + 1
         record.updated_at = utcnow()
         # Compare-and-set on the version, so two concurrent writers cannot both win.
         updated = (self.model.update({**{getattr(self.model, k): getattr(record, k)
-                                         for k in changes},
+                                         for k in changes if k not in self.custom_by_key},
                                       self.model.version: record.version,
                                       self.model.updated_at: record.updated_at})
                    .where((self.model.id == record.id) & (self.model.version == old_version))
@@ -361,6 +448,11 @@ class EntityService:
         if updated != 1:
             raise StaleVersion(f"{self.entity.id} {record_id} was changed by someone else; "
                                "reload it and apply your change again")
+        if custom_changes:
+            from .custom_fields import save_values
+
+            save_values(self.entity.id, self.custom, record.id,
+                        {k: custom[k] for k in custom_changes})
         self._audit(record, "update", changes, via, user)
         self.hooks.after_record_save(entity=self.entity, record=record, changes=changes,
                                      action="update")
@@ -429,4 +521,25 @@ def _converter(column: peewee.Field, schema_field):
 
 
 def _identity(value):
+    return value
+
+
+class FieldDefRef:
+    """Stands for a custom field where a model column would be (filters, sorting)."""
+
+    def __init__(self, field):
+        self.field = field
+        self.name = field.key
+
+
+def _plain_custom(value):
+    """A validated custom value in the form the API shows it, to compare with stored ones."""
+    if isinstance(value, list):
+        return sorted(value)
+    if isinstance(value, decimal.Decimal):
+        return str(value.normalize())
+    if isinstance(value, datetime.datetime):
+        return value.replace(microsecond=0).isoformat()
+    if isinstance(value, datetime.date):
+        return value.isoformat()
     return value

@@ -248,3 +248,4 @@ from . import access  # noqa: E402,F401  (routes register on the blueprint)
 def openapi_document():
     """The OpenAPI 3.1 description of this tenant's API: kernel routes and enabled entities."""
     return jsonify(openapi.document(_kernel(), g.tenant))
+from . import custom_fields  # noqa: E402,F401

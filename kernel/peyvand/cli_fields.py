@@ -1,0 +1,77 @@
+"""``peyvand fields``: custom fields on any entity, live at once."""
+
+from __future__ import annotations
+
+import click
+
+from .cli import kernel_from, main, tenant_option
+from .custom_fields import TYPES, CustomFieldError, add_field, definitions, remove_field
+
+
+@main.group()
+def fields():
+    """Add, list and remove custom fields (shown in the API as cf_<name>)."""
+
+
+@fields.command("add")
+@click.argument("entity")
+@click.argument("name")
+@click.option("--type", "type_", type=click.Choice(TYPES), required=True)
+@click.option("--choices", help="Comma-separated, for choice and multi_choice.")
+@click.option("--link", help="The entity a link field points to, e.g. contacts.organization.")
+@click.option("--label-en")
+@click.option("--label-fa")
+@click.option("--required", is_flag=True)
+@tenant_option
+@click.pass_context
+def fields_add(ctx, entity, name, type_, choices, link, label_en, label_fa, required, tenant):
+    """Add custom field NAME to ENTITY (e.g. `fields add contacts.person shoe_size --type
+    integer`)."""
+    kernel = kernel_from(ctx)
+    kernel.ensure_tenant(tenant)
+    db = kernel.storage.database_for(tenant)
+    try:
+        with kernel.storage.bound(tenant), db.atomic():
+            field = add_field(kernel.entities(tenant), entity, name, type_, label_en=label_en,
+                              label_fa=label_fa, choices=(choices or "").split(","),
+                              link_entity=link, required=required)
+    except CustomFieldError as exc:
+        raise click.ClickException(str(exc)) from None
+    kernel.bump_generation()
+    click.echo(f"{entity}: custom field {field.key} ({field.type}) added")
+
+
+@fields.command("list")
+@click.argument("entity", required=False)
+@tenant_option
+@click.pass_context
+def fields_list(ctx, entity, tenant):
+    kernel = kernel_from(ctx)
+    kernel.ensure_tenant(tenant)
+    with kernel.storage.bound(tenant):
+        rows = definitions(entity)
+    if not rows:
+        click.echo("no custom fields")
+    for d in rows:
+        extra = f" choices={','.join(d.choices)}" if d.choices else ""
+        extra += f" link={d.link_entity}" if d.link_entity else ""
+        click.echo(f"{d.entity:<24} {d.key:<24} {d.type:<12}{' required' if d.required else ''}"
+                   f"{extra}")
+
+
+@fields.command("remove")
+@click.argument("entity")
+@click.argument("name")
+@click.option("--yes", is_flag=True, required=True, help="Confirm: its values are deleted.")
+@tenant_option
+@click.pass_context
+def fields_remove(ctx, entity, name, yes, tenant):
+    kernel = kernel_from(ctx)
+    db = kernel.storage.database_for(tenant)
+    try:
+        with kernel.storage.bound(tenant), db.atomic():
+            gone = remove_field(entity, name)
+    except CustomFieldError as exc:
+        raise click.ClickException(str(exc)) from None
+    kernel.bump_generation()
+    click.echo(f"{entity}: custom field cf_{name} removed with {gone} values")
