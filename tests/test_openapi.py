@@ -231,17 +231,11 @@ def test_a_disabled_plugins_paths_disappear_and_come_back(peyvand_app, peyvand_c
     assert again == before
 
 
-def test_custom_field_properties_extend_the_entity_schemas(peyvand_client, monkeypatch):
-    from peyvand import openapi
-
-    def extra(kernel, tenant, entity):
-        if entity.id != "contacts.person":
-            return {}
-        return {"cf_shoe_size": {"type": ["integer", "null"], "title": "Shoe size",
-                                 "x-label-fa": "سایز کفش"}}
-
-    assert openapi.custom_field_properties(None, "default", None) == {}
-    monkeypatch.setattr(openapi, "custom_field_properties", extra)
+def test_custom_fields_extend_the_entity_schemas(peyvand_client):
+    added = peyvand_client.post("/api/v1/custom-fields", json={
+        "entity": "contacts.person", "name": "shoe_size", "type": "integer",
+        "label": {"en": "Shoe size", "fa": "سایز کفش"}})
+    assert added.status_code == 201
     schemas = spec(peyvand_client)["components"]["schemas"]
     for name in ("contacts.person", "contacts.person.input", "contacts.person.patch"):
         assert schemas[name]["properties"]["cf_shoe_size"]["x-label-fa"] == "سایز کفش"
