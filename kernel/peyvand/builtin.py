@@ -12,8 +12,17 @@ manifest = Manifest(
 
 @hookimpl
 def register_models():
+    from .attachments import Attachment
     from .audit import Audit, IdempotencyKey
     from .custom_fields import CustomField, CustomValue
     from .identity import MODELS
 
-    return [Audit, IdempotencyKey, CustomField, CustomValue, *MODELS]
+    return [Audit, IdempotencyKey, CustomField, CustomValue, Attachment, *MODELS]
+
+
+@hookimpl
+def register_tasks():
+    from .tasks import Task
+    from .trash import purge_task
+
+    return [Task("peyvand.purge_trash", purge_task, every=24 * 3600)]

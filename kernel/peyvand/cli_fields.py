@@ -75,3 +75,26 @@ def fields_remove(ctx, entity, name, yes, tenant):
         raise click.ClickException(str(exc)) from None
     kernel.bump_generation()
     click.echo(f"{entity}: custom field cf_{name} removed with {gone} values")
+
+
+@main.group()
+def trash():
+    """Deleted records: restorable for PEYVAND_TRASH_DAYS (default 30), then purged."""
+
+
+@trash.command("purge")
+@click.option("--older-than", "days", type=int, help="Days (default: PEYVAND_TRASH_DAYS).")
+@tenant_option
+@click.pass_context
+def trash_purge(ctx, days, tenant):
+    """Purge now what the daily job would purge (records, custom values, attachments)."""
+    from .trash import purge
+
+    kernel = kernel_from(ctx)
+    kernel.ensure_tenant(tenant)
+    with kernel.storage.bound(tenant):
+        done = purge(kernel, tenant, older_than_days=days)
+    if not done:
+        click.echo("nothing to purge")
+    for entity_id, count in done.items():
+        click.echo(f"{entity_id}: {count} records purged")

@@ -19,6 +19,8 @@ class Settings:
     database_url: str
     strict_plugins: bool = False
     trash_days: int = 30
+    files_dir: Path | None = None
+    max_upload_mb: int = 25
 
     @property
     def is_postgres(self) -> bool:
@@ -36,7 +38,11 @@ def load_settings(**overrides) -> Settings:
     if strict is None:
         strict = os.environ.get("PEYVAND_STRICT_PLUGINS", "").lower() in TRUE_VALUES
     trash_days = int(overrides.pop("trash_days", None) or os.environ.get("PEYVAND_TRASH_DAYS", 30))
+    files = overrides.pop("files_dir", None) or os.environ.get("PEYVAND_FILES_DIR")
+    max_upload = int(overrides.pop("max_upload_mb", None)
+                     or os.environ.get("PEYVAND_MAX_UPLOAD_MB", 25))
     if overrides:
         raise TypeError(f"unknown settings: {', '.join(sorted(overrides))}")
     return Settings(home=home, database_url=url, strict_plugins=bool(strict),
-                    trash_days=trash_days)
+                    trash_days=trash_days, files_dir=Path(files).resolve() if files else None,
+                    max_upload_mb=max_upload)

@@ -24,6 +24,15 @@ from .plugins import PluginLoader, PluginRecord, new_plugin_manager
 from .storage import Storage, check_tenant_name, control_models, utcnow
 
 DEFAULT_TENANT = "default"
+_ACTIVE: list = []
+
+
+def active_kernel() -> Kernel:
+    """The kernel this process created last: what code outside a request or a command (a
+    worker's task) works with."""
+    if not _ACTIVE:
+        raise RuntimeError("no Peyvand kernel exists in this process yet")
+    return _ACTIVE[-1]
 KERNEL_PLUGIN = "peyvand"
 STATES = ("installed", "enabled", "disabled", "purged", "failed")
 
@@ -78,6 +87,7 @@ class Kernel:
             self.storage.control.create_tables([self.Tenant, self.PluginState, self.Generation])
             self.Generation.insert(id=1, value=0).on_conflict_ignore().execute()
         self._generation = None
+        _ACTIVE[:] = [self]
         self._states: dict[str, dict[str, str]] = {}
         self._enabled: dict[str, frozenset[str]] = {}
         self._pms: dict[frozenset, pluggy.PluginManager] = {}

@@ -145,6 +145,12 @@ class Storage:
             return None
         return self.control_path.parent / "tenants" / f"{tenant}.sqlite3"
 
+    def files_dir(self, tenant: str) -> Path:
+        """Where the tenant's files (attachments) live: ``PEYVAND_FILES_DIR`` or
+        ``<instance>/files``, then the tenant's name."""
+        base = self.settings.files_dir or (self.settings.home / "files")
+        return base / check_tenant_name(tenant)
+
     def database_for(self, tenant: str) -> peewee.Database:
         db = self._tenant_dbs.get(tenant)
         if db is None:

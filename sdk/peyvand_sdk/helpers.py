@@ -8,7 +8,8 @@ from peyvand.errors import PluginError
 
 
 def current_kernel():
-    """The kernel serving this request (inside Flask) or this command (inside the CLI)."""
+    """The kernel serving this request (inside Flask), this command (inside the CLI), or else
+    the one this process created (a background task)."""
     from flask import current_app, has_app_context
 
     if has_app_context():
@@ -17,7 +18,9 @@ def current_kernel():
     if ctx is not None:
         root = ctx.find_root()
         return root.command._kernel(root)
-    raise RuntimeError("current_kernel() works inside a request or a peyvand CLI command")
+    from peyvand.kernel import active_kernel
+
+    return active_kernel()  # a worker's task, or a script that built a Kernel
 
 
 def require_enabled(plugin: str, tenant: str) -> None:

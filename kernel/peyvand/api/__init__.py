@@ -241,11 +241,13 @@ def audit_trail():
     return jsonify({"data": audit.history(entity_id, record_id)})
 
 
-from . import access  # noqa: E402,F401  (routes register on the blueprint)
 
 
 @blueprint.get("/openapi.json")
 def openapi_document():
     """The OpenAPI 3.1 description of this tenant's API: kernel routes and enabled entities."""
     return jsonify(openapi.document(_kernel(), g.tenant))
-from . import custom_fields  # noqa: E402,F401
+
+
+# Route modules register on the blueprint above.
+from . import access, attachments, custom_fields  # noqa: E402,F401,I001
