@@ -121,8 +121,8 @@ def _raw_connection(kernel, db, schema):
     if db == "pg":
         import psycopg
 
-        params = kernel.storage._pg_params
-        conn = psycopg.connect(host=params["host"], port=params["port"], user=params["user"],
+        params = kernel.storage.pg_params
+        conn = psycopg.connect(host=params["host"], port=params["port"], user=params.get("user"),
                                dbname=params["database"], options=f"-c search_path={schema}")
         conn.autocommit = True
         return conn

@@ -749,9 +749,7 @@ def _restore_sqlite(kernel, tenant: str, control: dict, staged_db: Path,
     shutil.move(staged_db, incoming)
     files_incoming = _stage_files(staged_files, files_root)
     # The process's own connection to the tenant must not outlive the file it points at.
-    cached = storage._tenant_dbs.pop(tenant, None)
-    if cached is not None and not cached.is_closed():
-        cached.close()
+    storage.forget_tenant(tenant)
     undo: list = []
     aside: list[Path] = []
     try:
@@ -865,7 +863,7 @@ def _parse_dt(text) -> datetime.datetime | None:
 # -- PostgreSQL -----------------------------------------------------------------------------------
 
 def _pg_params(storage) -> dict:
-    return {k: v for k, v in storage._pg_params.items() if v is not None}
+    return storage.pg_params
 
 
 def _pg_connect(storage):

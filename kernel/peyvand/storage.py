@@ -177,6 +177,18 @@ class Storage:
             _current_db.reset(token_db)
             _current_tenant.reset(token_tenant)
 
+    @property
+    def pg_params(self) -> dict:
+        """Connection parameters of the PostgreSQL server (host, port, user, password,
+        database), without the unset ones; for tools such as ``pg_dump``."""
+        return {k: v for k, v in self._pg_params.items() if v is not None}
+
+    def forget_tenant(self, tenant: str) -> None:
+        """Close and drop this process's connection to ``tenant`` (its file is being replaced)."""
+        db = self._tenant_dbs.pop(tenant, None)
+        if db is not None and not db.is_closed():
+            db.close()
+
     def close(self) -> None:
         for db in [self.control, *self._tenant_dbs.values()]:
             if not db.is_closed():
