@@ -63,3 +63,18 @@ def test_export_applies_scope_and_hidden_fields_and_is_audited(peyvand_client, p
     trail = peyvand_client.get("/api/v1/audit?entity=contacts.person&id=0").json["data"]
     assert trail[0]["action"] == "export" and trail[0]["user"] == "exporter"
     assert trail[0]["changes"]["rows"] == [None, 1]
+
+
+def test_xlsx_export_of_list_values(peyvand_client):
+    """A multiple-choice value is a list; spreadsheets get it as JSON text, not a 500."""
+    from openpyxl import load_workbook
+
+    peyvand_client.post("/api/v1/custom-fields", json={
+        "entity": "contacts.person", "name": "interests", "type": "multi_choice",
+        "choices": ["crm", "erp"]})
+    peyvand_client.post(PEOPLE, json={"last_name": "x", "cf_interests": ["erp", "crm"]})
+    response = peyvand_client.get(PEOPLE + "/export?format=xlsx")
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.get_data())).active
+    rows = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert rows[1][rows[0].index("cf_interests")] == '["crm", "erp"]'

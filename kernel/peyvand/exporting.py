@@ -20,7 +20,10 @@ FORMATS = ("csv", "xlsx")
 
 
 def neutralise(value):
-    """Prefix text a spreadsheet would run as a formula with a quote, so it stays text."""
+    """A cell value: lists and objects as JSON text, and text a spreadsheet would run as a
+    formula prefixed with a quote, so it stays text."""
+    if isinstance(value, (list, dict)):
+        value = json.dumps(value, ensure_ascii=False)
     if isinstance(value, str) and value.startswith(FORMULA_START):
         return "'" + value
     return value
