@@ -144,8 +144,8 @@ def test_schemas_match_the_marshmallow_schemas(peyvand_app, peyvand_client):
 
 def test_answers_of_the_api_conform_to_the_document(peyvand_client):
     document = spec(peyvand_client)
-    pipeline = peyvand_client.post("/api/v1/sales/pipelines",
-                                   json={"name": "فروش", "stages": "[]"}).json
+    pipeline = peyvand_client.post("/api/v1/sales/pipelines", json={
+        "name": "فروش", "stages": [{"key": "new", "probability": 10}]}).json
     person = peyvand_client.post("/api/v1/contacts/persons",
                                  json={"last_name": "کریمی", "lifecycle_stage": "lead"})
     assert person.status_code == 201

@@ -6,6 +6,7 @@ import pytest
 
 from peyvand.identity import create_token, get_user
 from peyvand.permissions import ACTIONS, DEFAULT_GRANTS
+from peyvand_sdk import hookimpl
 
 pytestmark = pytest.mark.peyvand_plugins("contacts", "sales")
 
@@ -289,3 +290,32 @@ def test_password_policy_and_cli_password_sources(peyvand_cli, monkeypatch):
     result = peyvand_cli("users", "create", "envuser", "--role", "admin")
     assert result.exit_code == 0, result.output
     assert "envuser" in peyvand_cli("users", "list").output
+
+
+class ApiPlugin:
+    """A plugin with one protected and one public route under /api/v1/."""
+
+    def __init__(self):
+        import flask
+
+        from peyvand_sdk import Manifest, current_actor, public
+
+        self.manifest = Manifest(label={"en": "Api plugin"})
+        bp = flask.Blueprint("apiplugin_api", __name__, url_prefix="/api/v1/apiplugin")
+        bp.add_url_rule("/whoami", "whoami", lambda: {"user": current_actor().name})
+        bp.add_url_rule("/feed", "feed", public(lambda: {"public": True}))
+        self._bp = bp
+
+    @hookimpl
+    def register_blueprints(self):
+        return [self._bp]
+
+
+def test_plugin_api_routes_are_authenticated_by_the_kernel(peyvand_app_factory):
+    app = peyvand_app_factory(plugins=[], extra_plugins=[("apiplugin", ApiPlugin(), "1.0")])
+    client = app.test_client()
+    assert client.get("/api/v1/apiplugin/whoami").json == {"user": "admin"}
+    assert client.get("/api/v1/apiplugin/whoami",
+                      headers={"Authorization": ""}).status_code == 401
+    assert client.get("/api/v1/apiplugin/feed", headers={"Authorization": ""}).json == {
+        "public": True}

@@ -30,6 +30,13 @@ class Actor:
     policy: object = field(default=None, compare=False, repr=False)
 
 
+def public(view):
+    """Mark a plugin's API view as answering without a token (a feed with its own secret URL,
+    a public form). Everything else under ``/api/v1/`` requires ``Authorization: Bearer``."""
+    view.peyvand_public = True
+    return view
+
+
 def current_actor() -> Actor | None:
     """The actor bound to this context, or ``None`` for system work."""
     return _actor.get()

@@ -26,6 +26,7 @@ def create_app(config: dict | None = None, *, kernel: Kernel | None = None) -> F
     app.extensions["peyvand"] = kernel
     kernel.ensure_tenant(app.config["PEYVAND_TENANT"])
 
+    from . import web
     from .api import blueprint as api_blueprint
     from .web import blueprint as web_blueprint
 
@@ -60,6 +61,10 @@ def create_app(config: dict | None = None, *, kernel: Kernel | None = None) -> F
         if owner is not None and owner not in kernel.enabled(tenant):
             raise NotFound()
 
+    from .api import authenticate
+
+    app.before_request(authenticate)
+
     @app.teardown_request
     def unbind_tenant(exc):
         from .access import unbind
@@ -70,6 +75,8 @@ def create_app(config: dict | None = None, *, kernel: Kernel | None = None) -> F
         binding = g.pop("_peyvand_binding", None)
         if binding is not None:
             binding.__exit__(None, None, None)
+
+    web.init_app(app)  # the workspace: sessions, languages, CSRF (after the tenant binding)
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

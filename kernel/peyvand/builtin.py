@@ -7,6 +7,7 @@ manifest = Manifest(
     label={"en": "Peyvand kernel", "fa": "هسته پیوند"},
     description={"en": "Plugin lifecycle, storage, audit trail and the web shell.",
                  "fa": "چرخه عمر افزونه‌ها، ذخیره‌سازی، تاریخچه تغییرات و پوسته وب."},
+    hookspecs="peyvand.event_hookspecs",  # register_events, register_event_handlers
 )
 
 
@@ -15,14 +16,36 @@ def register_models():
     from .attachments import Attachment
     from .audit import Audit, IdempotencyKey
     from .custom_fields import CustomField, CustomValue
+    from .events import Outbox
     from .identity import MODELS
+    from .jobs import Job
+    from .webhooks import Webhook, WebhookDelivery
 
-    return [Audit, IdempotencyKey, CustomField, CustomValue, Attachment, *MODELS]
+    return [Audit, IdempotencyKey, CustomField, CustomValue, Attachment, *MODELS,
+            Outbox, Job, Webhook, WebhookDelivery]
 
 
 @hookimpl
 def register_tasks():
+    from .jobs import WEBHOOK_TASK
     from .tasks import Task
     from .trash import purge_task
+    from .webhooks import deliver
 
-    return [Task("peyvand.purge_trash", purge_task, every=24 * 3600)]
+    return [Task("peyvand.purge_trash", purge_task, every=24 * 3600),
+            Task(WEBHOOK_TASK, deliver)]
+
+
+@hookimpl
+def register_events():
+    from .events import kernel_event_types
+
+    return kernel_event_types()
+
+
+@hookimpl
+def after_record_save(entity, record, changes, action):
+    """Every record write leaves an event in the outbox, in the write's transaction."""
+    from .events import record_event
+
+    record_event(entity, record, changes, action)

@@ -126,6 +126,27 @@ def register_blueprints():
 
 
 @hookspec
+def register_menu_items():
+    """Contribute entries to the web workspace's navigation.
+
+    Called for the plugins enabled for a tenant, when its navigation is first built (and again
+    after any plugin, role or grant change); a disabled plugin's items disappear with it.
+
+    :return: a list of dicts, one per entry:
+
+        * ``"id"``: unique, prefixed with the plugin's name (``"contacts.people"``);
+        * ``"label"``: ``{"en": "People", "fa": "اشخاص"}`` (``"en"`` is required);
+        * ``"url"``: a path on this site, usually a generic list page
+          ``"/app/<plugin>/<plural>"`` or one of the plugin's own pages under ``/app/<plugin>/``;
+        * ``"permission"``: the key a user needs to see the entry, ``"<plugin>.<entity>.<action>"``
+          (``"contacts.person.read"``), or an entity id meaning its read right, or ``None`` for
+          every logged-in user. An entry is shown only when the user's roles grant that key a
+          scope other than ``none``;
+        * ``"order"``: an integer, smaller first (default 100); ties are broken by ``id``.
+    """
+
+
+@hookspec
 def register_tasks():
     """Offer background tasks: periodic jobs (reminders, trash purge, scheduled reports, ERP
     sync) and tasks other code enqueues.

@@ -120,7 +120,10 @@ class Storage:
     # -- opening -----------------------------------------------------------------------------
     def _sqlite(self, path: Path) -> peewee.SqliteDatabase:
         path.parent.mkdir(parents=True, exist_ok=True)
-        return peewee.SqliteDatabase(str(path), pragmas=SQLITE_PRAGMAS,
+        # BEGIN IMMEDIATE: a write transaction takes the write lock when it starts, so two
+        # writers queue on busy_timeout instead of one failing with "database is locked" when
+        # it upgrades a read to a write after the other committed.
+        return peewee.SqliteDatabase(str(path), pragmas=SQLITE_PRAGMAS, lock_type="IMMEDIATE",
                                      check_same_thread=False)
 
     def _postgres(self, schema: str) -> peewee.PostgresqlDatabase:

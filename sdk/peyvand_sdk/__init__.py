@@ -8,12 +8,14 @@ used directly; Peyvand's own internals never are.
 """
 
 from peyvand import KERNEL_API
-from peyvand.access import Actor, acting_as, cli_actor, current_actor, restrict
+from peyvand.access import Actor, acting_as, cli_actor, current_actor, public, restrict
 from peyvand.audit import record as record_audit
 from peyvand.audit import record_many as record_audit_many
 from peyvand.entities import Entity, Model, RecordModel
 from peyvand.errors import PeyvandError, PluginError, Veto
+from peyvand.events import EventType, emit_event
 from peyvand.hookspecs import hookimpl, hookspec
+from peyvand.jobs import enqueue_task
 from peyvand.manifest import Manifest
 from peyvand.permissions import Forbidden, Permission
 from peyvand.signals import plugin_disabled, plugin_enabled, plugin_purged
@@ -43,11 +45,15 @@ __all__ = [
     "Veto",
     "current_kernel",
     "current_tenant",
+    "emit_event",
+    "enqueue_task",
+    "EventType",
     "hookimpl",
     "hookspec",
     "plugin_disabled",
     "plugin_enabled",
     "plugin_purged",
+    "public",
     "require_enabled",
     "tenant_db",
 ]

@@ -8,7 +8,8 @@ PINNED = {
     "restrict", "Entity", "Forbidden", "Permission", "Manifest", "Model", "PeyvandError",
     "PluginError", "RecordModel", "Task",
     "Veto", "current_kernel", "current_tenant", "hookimpl", "hookspec", "plugin_disabled",
-    "plugin_enabled", "plugin_purged", "require_enabled", "tenant_db",
+    "plugin_enabled", "plugin_purged", "public", "require_enabled", "tenant_db",
+    "emit_event", "enqueue_task", "EventType",
 }
 
 

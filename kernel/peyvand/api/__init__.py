@@ -57,10 +57,14 @@ def _json_body():
     return data
 
 
-@blueprint.before_request
 def authenticate():
-    """Every API call carries ``Authorization: Bearer <token>``; the token's user acts."""
-    if request.endpoint == "peyvand_api.login_token":
+    """Every call under ``/api/v1/`` — the kernel's and every plugin's — carries
+    ``Authorization: Bearer <token>``; the token's user acts. Registered on the app, so a
+    plugin's API blueprint is protected without doing anything."""
+    if not request.path.startswith("/api/v1/") or request.endpoint == "peyvand_api.login_token":
+        return None
+    view = current_app.view_functions.get(request.endpoint)
+    if getattr(view, "peyvand_public", False):
         return None
     header = request.headers.get("Authorization", "")
     scheme, _, raw = header.partition(" ")
@@ -251,3 +255,4 @@ def openapi_document():
 
 # Route modules register on the blueprint above.
 from . import access, attachments, custom_fields  # noqa: E402,F401,I001
+from . import background  # noqa: E402,F401,I001

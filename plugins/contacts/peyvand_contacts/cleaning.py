@@ -7,6 +7,7 @@ from peyvand_sdk import Veto
 from . import identifiers
 from .emails import InvalidEmail, normalize_email
 from .phones import InvalidPhone, normalize_phone
+from .search import organization_search_text, person_search_text
 
 # field -> normaliser; each raises a ValueError subclass with a message for the user.
 PERSON_FIELDS = {
@@ -40,3 +41,32 @@ def clean(entity_id: str, record, changes: dict) -> None:
         setattr(record, field, cleaned)
         old, _ = changes[field]
         changes[field] = (old, cleaned)
+    set_search_text(entity_id, record, changes)
+
+
+# The fields a record's search text is made of.
+SEARCHED = {"contacts.person": ("first_name", "last_name", "email", "phone", "organization_id"),
+            "contacts.organization": ("name", "email", "phone")}
+
+
+def set_search_text(entity_id: str, record, changes: dict) -> None:
+    """Recompute ``record.search_text`` from the normalised fields when one of them changed (or
+    it has none yet), and list it in ``changes`` so that an update writes the column."""
+    searched = SEARCHED.get(entity_id)
+    if searched is None or (record.search_text is not None
+                            and not any(field in changes for field in searched)):
+        return
+    if entity_id == "contacts.person":
+        from .models import Organization
+
+        org_name = None
+        if record.organization_id is not None:
+            org_name = (Organization.select(Organization.name)
+                        .where(Organization.id == record.organization_id).scalar())
+        text = person_search_text(record.first_name, record.last_name, record.email,
+                                  record.phone, org_name)
+    else:
+        text = organization_search_text(record.name, record.email, record.phone)
+    if text != record.search_text:
+        changes["search_text"] = (record.search_text, text)
+        record.search_text = text

@@ -1,8 +1,9 @@
 """Tables of the contacts plugin (prefixed ``contacts_``)."""
 
 import peewee
+from playhouse.sqlite_ext import FTS5Model, SearchField
 
-from peyvand_sdk import RecordModel
+from peyvand_sdk import Model, RecordModel, tenant_db
 
 
 class Organization(RecordModel):
@@ -15,6 +16,7 @@ class Organization(RecordModel):
     city = peewee.CharField(max_length=100, null=True)
     address = peewee.TextField(null=True)
     postal_code = peewee.CharField(max_length=10, null=True)
+    search_text = peewee.TextField(null=True)     # folded words to search; see search.py
 
     class Meta:
         table_name = "contacts_organization"
@@ -34,6 +36,88 @@ class Person(RecordModel):
     lifecycle_stage = peewee.CharField(max_length=20, default="lead")
     consent_email = peewee.BooleanField(default=False)
     consent_sms = peewee.BooleanField(default=False)
+    search_text = peewee.TextField(null=True)     # folded words to search; see search.py
 
     class Meta:
         table_name = "contacts_person"
+
+
+# -- import history (not entities: written only by the import pipeline) ----------------------
+
+class ImportBatch(Model):
+    """One run of ``peyvand contacts import``: what it did, so it can be listed and undone."""
+
+    id = peewee.AutoField()
+    created_at = peewee.DateTimeField(index=True)
+    file_name = peewee.CharField(max_length=255)
+    status = peewee.CharField(max_length=16)            # "done", then "undone"
+    row_count = peewee.IntegerField(default=0)          # data rows read (blank rows excluded)
+    created = peewee.IntegerField(default=0)
+    updated = peewee.IntegerField(default=0)
+    merged = peewee.IntegerField(default=0)             # rows folded into an earlier row
+    skipped = peewee.IntegerField(default=0)
+    failed = peewee.IntegerField(default=0)
+    user_id = peewee.IntegerField(null=True)
+    user_name = peewee.CharField(max_length=150, null=True)
+    undone_at = peewee.DateTimeField(null=True)
+
+    class Meta:
+        table_name = "contacts_import_batch"
+
+
+class ImportItem(Model):
+    """A record an import created or updated; ``previous`` holds what an update replaced."""
+
+    id = peewee.AutoField()
+    batch = peewee.ForeignKeyField(ImportBatch, backref="items", on_delete="CASCADE")
+    entity = peewee.CharField(max_length=20)            # "person" or "organization"
+    record_id = peewee.IntegerField()
+    action = peewee.CharField(max_length=10)            # "created" or "updated"
+    version = peewee.IntegerField()                     # the record's version after the import
+    previous = peewee.TextField(null=True)              # JSON {field: value before}
+
+    class Meta:
+        table_name = "contacts_import_item"
+
+
+# The search index of each table (migration 0002; search.py explains it). Declared here so the
+# schema check knows it by name (it compares partial and expression indexes by name only): on
+# PostgreSQL it is the GIN index of the words of search_text; on SQLite the words are indexed by
+# the FTS5 tables below, and the name holds the small partial index of rows that have no
+# search_text yet, which search.reindex() fills.
+def _search_index(model) -> peewee.Index:
+    from .search import PG_WORDS
+
+    return peewee.Index(f"{model._meta.table_name}_search", model._meta.table,
+                        [peewee.SQL(PG_WORDS)], using="gin", where=model.deleted_at.is_null())
+
+
+Organization.add_index(_search_index(Organization))
+Person.add_index(_search_index(Person))
+
+
+class _SearchIndex(FTS5Model):
+    """SQLite only: an FTS5 table over ``search_text`` with the base table as external content,
+    kept in step by triggers on the base table (created by migration 0002, not from here).
+    Declared so that a purge drops it; the schema check skips virtual tables."""
+
+    search_text = SearchField()
+
+    class Meta:
+        database = tenant_db
+
+
+_FTS_OPTIONS = {"content_rowid": "id", "prefix": "2 3",
+                "tokenize": "unicode61 remove_diacritics 0"}
+
+
+class PersonSearchIndex(_SearchIndex):
+    class Meta:
+        table_name = "contacts_person_fts"
+        options = {"content": "contacts_person", **_FTS_OPTIONS}
+
+
+class OrganizationSearchIndex(_SearchIndex):
+    class Meta:
+        table_name = "contacts_organization_fts"
+        options = {"content": "contacts_organization", **_FTS_OPTIONS}

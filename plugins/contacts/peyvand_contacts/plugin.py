@@ -21,9 +21,14 @@ def register_entities():
 
 @hookimpl
 def load_demo_data(tenant):
-    from .demo import load
+    from peyvand_sdk import tenant_db
 
-    return load()
+    from .demo import load
+    from .search import reindex
+
+    summary = load()
+    reindex(tenant_db)  # the demo writes its rows directly, without search text
+    return summary
 
 
 @hookimpl
@@ -32,3 +37,39 @@ def before_record_save(entity, record, changes):
         from .cleaning import clean
 
         clean(entity.id, record, changes)
+
+
+@hookimpl
+def after_record_save(entity, record, changes, action):
+    if entity.id == "contacts.organization" and action == "update" and "name" in changes:
+        from .search import refresh_people_of
+
+        refresh_people_of(record.id, record.name)
+
+
+@hookimpl
+def search(query, limit):
+    from .search import search as search_contacts
+
+    return search_contacts(query, limit)
+
+
+@hookimpl
+def register_models():
+    from .models import ImportBatch, ImportItem, OrganizationSearchIndex, PersonSearchIndex
+
+    return [ImportBatch, ImportItem, PersonSearchIndex, OrganizationSearchIndex]
+
+
+@hookimpl
+def register_cli_commands():
+    from .importing.cli import commands
+
+    return [commands()]
+
+
+@hookimpl
+def register_menu_items():
+    from .views import menu_items
+
+    return menu_items()

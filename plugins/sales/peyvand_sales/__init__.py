@@ -1,1 +1,2 @@
-"""Peyvand sales plugin: pipelines (قیف فروش) and deals (معامله)."""
+"""Peyvand sales plugin: leads (سرنخ) and scoring, pipelines (قیف فروش) and deals (معامله),
+activities and reminders, forecasting and targets."""

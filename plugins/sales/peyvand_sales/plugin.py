@@ -1,10 +1,11 @@
-"""The sales plugin: manifest and hook implementations only."""
+"""The sales plugin: manifest and hook implementations only; heavy imports stay inside hooks."""
 
 from peyvand_sdk import Manifest, hookimpl
 
 manifest = Manifest(
     label={"en": "Sales", "fa": "فروش"},
-    description={"en": "Pipelines and deals.", "fa": "قیف‌های فروش و معاملات."},
+    description={"en": "Leads, pipelines and deals, activities and reminders, forecasting.",
+                 "fa": "سرنخ‌ها، قیف‌های فروش و معاملات، فعالیت‌ها و یادآورها، پیش‌بینی فروش."},
     requires={"contacts": ">=0.1"},
     hookspecs="peyvand_sales.hookspecs",
 )
@@ -12,16 +13,62 @@ manifest = Manifest(
 
 @hookimpl
 def register_entities():
-    from .entities import DEAL, PIPELINE
+    from .entities import ACTIVITY, DEAL, LEAD, PIPELINE
 
-    return [PIPELINE, DEAL]
+    return [PIPELINE, DEAL, LEAD, ACTIVITY]
+
+
+@hookimpl
+def register_models():
+    from .models import CalendarFeed, DealStage, Option, ScoreRule, Setting, Target
+
+    return [DealStage, Option, Setting, ScoreRule, CalendarFeed, Target]
+
+
+@hookimpl
+def register_permissions():
+    from .access import PERMISSIONS
+
+    return PERMISSIONS
+
+
+@hookimpl
+def register_blueprints():
+    from .api import blueprint
+
+    return [blueprint()]
+
+
+@hookimpl
+def register_tasks():
+    from .reminders import TASKS
+
+    return TASKS
 
 
 @hookimpl
 def tenant_enabled():
+    from .options import ensure_defaults
     from .pipelines import ensure_default_pipeline
 
     ensure_default_pipeline()
+    ensure_defaults()
+
+
+@hookimpl
+def before_record_save(entity, record, changes, action):
+    if entity.plugin == "sales":
+        from .rules import before_save
+
+        before_save(entity, record, changes, action)
+
+
+@hookimpl
+def after_record_save(entity, record, changes, action):
+    if entity.plugin == "sales":
+        from .rules import after_save
+
+        after_save(entity, record, changes, action)
 
 
 @hookimpl

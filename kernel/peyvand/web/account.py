@@ -1,0 +1,256 @@
+"""The start page, global search, profile, log in / out, first-admin setup, web app manifest."""
+
+from __future__ import annotations
+
+import time
+
+from flask import (
+    current_app,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+
+from ..identity import (
+    IdentityError,
+    User,
+    address_failures,
+    check_password_policy,
+    create_user,
+    set_password,
+    verify_password,
+)
+from . import blueprint, i18n, search
+from . import session as web_session
+from .i18n import _
+
+SEARCH_LIMIT = 30
+
+
+def _kernel():
+    return current_app.extensions["peyvand"]
+
+
+def _write(fn):
+    """Run ``fn`` in one transaction of the tenant's database."""
+    with _kernel().storage.database_for(g.tenant).atomic():
+        return fn()
+
+
+def _entity_url(entity_id: str, record_id: int | None = None) -> str | None:
+    entity = _kernel().entities(g.tenant).get(entity_id)
+    if entity is None:
+        return None
+    if record_id is None:
+        return url_for("peyvand_web.list_page", plugin=entity.plugin, plural=entity.plural)
+    return url_for("peyvand_web.record_page", plugin=entity.plugin, plural=entity.plural,
+                   record_id=record_id)
+
+
+@blueprint.get("/")
+def home():
+    """The start page: the user's sections, and the plugins' states for administrators."""
+    user = g.web_user
+    kernel = _kernel()
+    plugins = None
+    if user.superuser or "admin" in user.actor.roles:
+        plugins = [p for p in kernel.describe(g.tenant)]
+    return render_template("peyvand/home.html", plugins=plugins, tenant=g.tenant)
+
+
+# -- log in / out ------------------------------------------------------------------------------
+
+def _no_user_yet() -> bool:
+    return not User.select(User.id).exists()
+
+
+@blueprint.route("/login", methods=["GET", "POST"])
+def login():
+    if g.web_user is not None and request.method == "GET":
+        return redirect(web_session.safe_next(request.args.get("next")))
+    if _no_user_yet():
+        return render_template("peyvand/setup.html", errors={}, form={})
+    error = None
+    name = ""
+    if request.method == "POST":
+        name = (request.form.get("name") or "").strip()
+        password = request.form.get("password") or ""
+        address = request.remote_addr or ""
+        if not name or not password:
+            error = _("Enter your user name and password.")
+        else:
+            try:
+                # Outside a transaction: the failure counters must stay written when this fails.
+                user = verify_password(name, password, address)
+            except IdentityError as exc:
+                time.sleep(min(0.1 * address_failures(address), 2.0))
+                error = (_("Too many failed attempts. Wait 15 minutes and try again.")
+                         if "too many" in str(exc) else _("Wrong user name or password."))
+            else:
+                web_session.log_in(user, g.tenant)
+                return redirect(web_session.safe_next(request.args.get("next")))
+    return render_template("peyvand/login.html", error=error, name=name), \
+        (401 if error else 200)
+
+
+@blueprint.post("/setup")
+def setup():
+    """Create the tenant's first administrator; refused once any user exists."""
+    if not _no_user_yet():
+        flash(_("This workspace already has users. Log in, or ask an administrator."), "error")
+        return redirect(url_for("peyvand_web.login"))
+    form = request.form
+    name = (form.get("name") or "").strip()
+    password = form.get("password") or ""
+    errors = {}
+    if not name:
+        errors["name"] = _("Choose a user name.")
+    elif len(name) > 150 or any(ch.isspace() for ch in name):
+        errors["name"] = _("Use a user name without spaces, at most 150 characters.")
+    if password != (form.get("password2") or ""):
+        errors["password2"] = _("The two passwords differ.")
+    if not errors.get("name"):
+        try:
+            check_password_policy(password, name)
+        except IdentityError:
+            errors["password"] = password_rules()
+    if errors:
+        return render_template("peyvand/setup.html", errors=errors, form=form), 400
+    language = form.get("language") if form.get("language") in i18n.LANGUAGES else g.lang
+
+    def create():
+        if not _no_user_yet():  # someone else was quicker
+            return None
+        user = create_user(name, roles=("admin",), password=password)
+        user.language = language
+        user.calendar = "jalali" if language == "fa" else "gregorian"
+        user.save(only=[User.language, User.calendar])
+        return user
+
+    user = _write(create)
+    if user is None:
+        return redirect(url_for("peyvand_web.login"))
+    _kernel().bump_generation()
+    web_session.log_in(user, g.tenant)
+    flash(_("Welcome! You are this workspace's administrator."), "success")
+    return redirect(url_for("peyvand_web.home"))
+
+
+def password_rules() -> str:
+    return _("Use at least %(n)s characters, mixing letters with digits or symbols, without "
+             "your user name.", n=10)
+
+
+@blueprint.post("/logout")
+def logout():
+    web_session.log_out()
+    flash(_("You have logged out."), "success")
+    return redirect(url_for("peyvand_web.login"))
+
+
+@blueprint.route("/language", methods=["GET", "POST"])
+def set_language():
+    """Switch the language: for the session, and for a logged-in user their saved choice."""
+    lang = request.values.get("lang")
+    if lang in i18n.LANGUAGES:
+        session["lang"] = lang
+        user = g.web_user
+        if user is not None and request.method == "POST":
+            calendar = user.calendar
+            _write(lambda: User.update(language=lang).where(User.id == user.id).execute())
+            g.lang, g.calendar = lang, calendar
+    return redirect(web_session.safe_next(request.values.get("next")))
+
+
+# -- profile -----------------------------------------------------------------------------------
+
+@blueprint.route("/profile", methods=["GET", "POST"])
+def profile():
+    user = g.web_user
+    errors = {}
+    if request.method == "POST" and request.form.get("form") == "settings":
+        language = request.form.get("language")
+        calendar = request.form.get("calendar")
+        display_name = (request.form.get("display_name") or "").strip()[:200] or None
+        if language not in i18n.LANGUAGES:
+            errors["language"] = _("Choose a language.")
+        if calendar not in i18n.CALENDARS:
+            errors["calendar"] = _("Choose a calendar.")
+        if not errors:
+            _write(lambda: User.update(language=language, calendar=calendar,
+                                       display_name=display_name)
+                   .where(User.id == user.id).execute())
+            session["lang"] = language
+            g.lang, g.calendar = language, calendar
+            flash(_("Your settings are saved."), "success")
+            return redirect(url_for("peyvand_web.profile"))
+    elif request.method == "POST" and request.form.get("form") == "password":
+        current = request.form.get("current") or ""
+        new = request.form.get("new") or ""
+        if new != (request.form.get("new2") or ""):
+            errors["new2"] = _("The two passwords differ.")
+        else:
+            try:
+                row = verify_password(user.name, current, request.remote_addr or "")
+            except IdentityError:
+                errors["current"] = _("Your current password is not right.")
+            else:
+                try:
+                    _write(lambda: set_password(row, new))
+                except IdentityError:
+                    errors["new"] = password_rules()
+                else:
+                    row = User.get_by_id(user.id)
+                    session["fp"] = web_session.password_fingerprint(row)
+                    flash(_("Your password is changed. Other sessions are logged out."),
+                          "success")
+                    return redirect(url_for("peyvand_web.profile"))
+    row = User.get_by_id(user.id)
+    return render_template("peyvand/profile.html", row=row, errors=errors,
+                           roles=sorted(user.actor.roles)), (400 if errors else 200)
+
+
+# -- search ------------------------------------------------------------------------------------
+
+@blueprint.get("/search")
+def search_page():
+    """Global search over every enabled plugin (the ``search`` hook)."""
+    query = (request.args.get("q") or "").strip()
+    hits = []
+    if query:
+        kernel = _kernel()
+        entities = kernel.entities(g.tenant)
+        for hit in search.search(kernel, g.tenant, query, SEARCH_LIMIT):
+            entity = entities.get(hit["entity"])
+            if entity is None:
+                continue
+            hits.append({**hit, "url": _entity_url(hit["entity"], hit["id"]),
+                         "entity_label": i18n.label(entity.label, entity.name)})
+    return render_template("peyvand/search.html", query=query, hits=hits)
+
+
+# -- installable web app -----------------------------------------------------------------------
+
+@blueprint.get("/manifest.webmanifest")
+def web_manifest():
+    lang = g.lang
+    response = jsonify({
+        "name": "پیوند — Peyvand CRM" if lang == "fa" else "Peyvand CRM — پیوند",
+        "short_name": "پیوند" if lang == "fa" else "Peyvand",
+        "lang": lang,
+        "dir": i18n.direction(lang),
+        "start_url": "/",
+        "scope": "/",
+        "display": "standalone",
+        "background_color": "#f6f7fb",
+        "theme_color": "#1f4e79",
+        "icons": [{"src": url_for("static", filename="peyvand/icon.svg"), "sizes": "any",
+                   "type": "image/svg+xml", "purpose": "any"}],
+    })
+    response.mimetype = "application/manifest+json"
+    return response

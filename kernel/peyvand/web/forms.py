@@ -1,0 +1,280 @@
+"""Forms and value display generated from an entity's marshmallow schema.
+
+Each schema field (custom fields included) gets a :class:`FieldMeta`: its kind of input, label,
+choices, length limit and, for a link to another entity, that entity. Forms are rendered from
+it, submitted text is turned back into the values the schema expects (Persian digits, Jalali
+dates and grouped numbers accepted), and stored values are shown in the user's language,
+digits and calendar.
+"""
+
+from __future__ import annotations
+
+import decimal
+from dataclasses import dataclass, field
+
+import peewee
+from markupsafe import Markup, escape
+from marshmallow import fields as mf
+from marshmallow import validate
+
+from . import i18n
+from .i18n import _
+
+TEXTAREA_OVER = 500
+SELECT_LIMIT = 200
+SYSTEM_LABELS = {
+    "id": i18n.N_("Number"),
+    "created_at": i18n.N_("Created"),
+    "updated_at": i18n.N_("Updated"),
+    "owner_id": i18n.N_("Owner"),
+    "team_id": i18n.N_("Team"),
+    "version": i18n.N_("Version"),
+}
+
+
+@dataclass
+class FieldMeta:
+    name: str
+    kind: str                      # text textarea email tel select checkbox checkboxes
+    #                                integer decimal date datetime link
+    label: dict | None = None      # {"en", "fa"} when the field names its own label
+    required: bool = False
+    allow_none: bool = True
+    max_length: int | None = None
+    choices: tuple = ()
+    link_entity: str | None = None  # entity id a link/foreign key points to
+    custom: bool = False
+
+    def title(self) -> str:
+        if self.label:
+            return i18n.label(self.label, self.name)
+        return i18n.gettext(i18n.humanize(self.name, link=self.kind == "link"))
+
+
+@dataclass
+class FormField:
+    meta: FieldMeta
+    value: object = ""
+    errors: list = field(default_factory=list)
+    read_only: bool = False
+    options: list | None = None    # [(value, label)] for selects
+    link_title: str | None = None
+
+    @property
+    def name(self):
+        return self.meta.name
+
+    @property
+    def kind(self):
+        if self.meta.kind == "link" and self.options is not None:
+            return "select"
+        return self.meta.kind
+
+
+def _validator(schema_field, kind):
+    for v in getattr(schema_field, "validators", ()):
+        if isinstance(v, kind):
+            return v
+    return None
+
+
+def field_meta(entity, service, entities: dict) -> list[FieldMeta]:
+    """The :class:`FieldMeta` of every schema field of ``service``, in schema order."""
+    by_model = {e.model: eid for eid, e in entities.items()}
+    out = []
+    for name, sf in service.schema.fields.items():
+        if sf.dump_only:
+            continue
+        custom = service.custom_by_key.get(name)
+        meta = FieldMeta(name=name, kind="text", required=bool(sf.required),
+                         allow_none=bool(sf.allow_none), custom=custom is not None)
+        if custom is not None:
+            meta.label = {k: v for k, v in custom.label.items() if v}
+        elif isinstance(sf.metadata.get("label"), dict):
+            meta.label = dict(sf.metadata["label"])
+        length = _validator(sf, validate.Length)
+        one_of = _validator(sf, validate.OneOf)
+        model_field = service.model._meta.columns.get(name) or service.model._meta.fields.get(name)
+        if isinstance(sf, mf.Boolean):
+            meta.kind = "checkbox"
+        elif isinstance(sf, mf.List):
+            inner = _validator(sf.inner, validate.OneOf)
+            meta.kind = "checkboxes"
+            meta.choices = tuple(inner.choices) if inner else ()
+        elif isinstance(sf, mf.Date):
+            meta.kind = "date"
+        elif isinstance(sf, mf.DateTime):
+            meta.kind = "datetime"
+        elif isinstance(sf, mf.Decimal | mf.Float):
+            meta.kind = "decimal"
+        elif isinstance(sf, mf.Integer):
+            meta.kind = "integer"
+            if isinstance(model_field, peewee.ForeignKeyField) and \
+                    model_field.rel_model in by_model:
+                meta.kind, meta.link_entity = "link", by_model[model_field.rel_model]
+            elif custom is not None and custom.type == "link" and custom.link_entity:
+                meta.kind, meta.link_entity = "link", custom.link_entity
+        elif one_of is not None:
+            meta.kind = "select"
+            meta.choices = tuple(one_of.choices)
+        elif name == "email" or name.endswith("_email"):
+            meta.kind = "email"
+        elif name in ("phone", "mobile") or name.endswith("_phone"):
+            meta.kind = "tel"
+        else:
+            max_length = length.max if length is not None else None
+            if isinstance(model_field, peewee.TextField) or (max_length or 0) > TEXTAREA_OVER \
+                    or (custom is not None and custom.type == "long_text"):
+                meta.kind = "textarea"
+        if length is not None and length.max is not None:
+            meta.max_length = length.max
+        out.append(meta)
+    return out
+
+
+def choice_label(value) -> str:
+    """A stored choice (``"former_customer"``) as the user reads it (catalogued)."""
+    if value in (None, ""):
+        return ""
+    return i18n.gettext(i18n.humanize(str(value)))
+
+
+def system_label(name: str) -> str:
+    return i18n.gettext(SYSTEM_LABELS[name]) if name in SYSTEM_LABELS else \
+        i18n.gettext(i18n.humanize(name))
+
+
+# -- showing values ----------------------------------------------------------------------------
+
+DASH = Markup('<span class="muted">—</span>')
+
+
+def _time(value, text: str) -> Markup:
+    return Markup('<time datetime="' + str(escape(value)) + '">' + str(escape(text)) + "</time>")
+
+
+def display(meta: FieldMeta | None, name: str, value, row: dict, titles: dict | None = None,
+            link=None):
+    """``value`` of field ``name`` as safe HTML in the user's language, digits and calendar."""
+    if value is None or value == "" or value == []:
+        return DASH
+    if name in ("created_at", "updated_at"):
+        return _time(value, i18n.datetime_text(value))
+    kind = meta.kind if meta else ("integer" if isinstance(value, int) else "text")
+    if kind in ("text", "textarea"):
+        return escape(value)
+    if kind in ("email", "tel"):
+        shown = i18n.digits(value) if kind == "tel" else value
+        return Markup('<bdi dir="ltr">' + str(escape(shown)) + "</bdi>")
+    if kind == "checkbox":
+        return escape(_("Yes") if value else _("No"))
+    if kind == "checkboxes":
+        comma = "، " if i18n.current_language() == "fa" else ", "
+        return escape(comma.join(choice_label(v) for v in value))
+    if kind == "select":
+        return escape(choice_label(value))
+    if kind == "date":
+        return _time(value, i18n.date_text(value))
+    if kind == "datetime":
+        return _time(value, i18n.datetime_text(value))
+    if kind == "decimal":
+        if "currency" in row and row.get("currency"):
+            return escape(i18n.amount(value, row["currency"]))
+        return escape(i18n.number(value))
+    if kind == "link":
+        title = (titles or {}).get(value)
+        text = title if title else "#" + i18n.digits(value)
+        if link is not None and title is not None:
+            return Markup('<a href="' + str(escape(link(value))) + '">' + str(escape(text))
+                          + "</a>")
+        return escape(text)
+    if kind == "integer":
+        return escape(i18n.number(value))
+    return escape(value)
+
+
+def date_cell(value) -> Markup:
+    """A stored moment as a local date in a ``<time>`` element (list columns)."""
+    if not value:
+        return DASH
+    return _time(value, i18n.date_text(value))
+
+
+# -- editing -----------------------------------------------------------------------------------
+
+def input_value(meta: FieldMeta, value):
+    """A stored (API-form) value as what its input shows."""
+    if value is None:
+        return [] if meta.kind == "checkboxes" else ""
+    if meta.kind == "date":
+        return i18n.date_input_value(value)
+    if meta.kind == "datetime":
+        return i18n.datetime_text(value)
+    if meta.kind == "checkbox":
+        return bool(value)
+    return value
+
+
+def parse(metas: list[FormField], form, creating: bool) -> tuple[dict, dict]:
+    """``(data, errors)``: the submitted ``form`` as the values the schema loads."""
+    data, errors = {}, {}
+    for ff in metas:
+        meta = ff.meta
+        if ff.read_only:
+            continue
+        if meta.kind == "checkbox":
+            data[meta.name] = meta.name in form
+            continue
+        if meta.kind == "checkboxes":
+            data[meta.name] = [v for v in form.getlist(meta.name) if v in meta.choices]
+            continue
+        raw = (form.get(meta.name) or "").strip()
+        if raw == "":
+            if not creating and (meta.allow_none or meta.required):
+                data[meta.name] = None
+            elif creating and meta.required:
+                data[meta.name] = None  # the schema answers "required" in the user's language
+            continue
+        try:
+            if meta.kind in ("integer", "link"):
+                data[meta.name] = _clean_number(raw)
+            elif meta.kind == "decimal":
+                data[meta.name] = _clean_number(raw, decimal_point=True)
+            elif meta.kind == "date":
+                data[meta.name] = i18n.parse_date(raw).isoformat()
+            elif meta.kind == "datetime":
+                data[meta.name] = i18n.parse_datetime(raw).isoformat()
+            else:
+                data[meta.name] = raw
+        except i18n.DateInputError:
+            example = i18n.date_example()
+            if meta.kind == "datetime":
+                example += " " + i18n.digits("14:30")
+            errors[meta.name] = [_("Enter a date like %(example)s.", example=example)]
+    return data, errors
+
+
+def _clean_number(raw: str, decimal_point: bool = False) -> str:
+    text = i18n.ascii_digits(raw).replace("٬", "").replace(",", "").replace(" ", "")
+    if decimal_point:
+        text = text.replace("٫", ".").replace("/", ".")
+        try:
+            decimal.Decimal(text)
+        except decimal.InvalidOperation:
+            return raw
+    return text
+
+
+def translated_errors(errors: dict) -> dict[str, list[str]]:
+    """``InvalidRecord.errors`` with every message in the user's language."""
+    out = {}
+    for name, messages in errors.items():
+        if isinstance(messages, dict):  # a list field: {index: [messages]}
+            flat = [m for sub in messages.values()
+                    for m in (sub if isinstance(sub, list) else [sub])]
+            out[name] = [i18n.translate_error(m) for m in flat]
+        elif isinstance(messages, list):
+            out[name] = [i18n.translate_error(m) for m in messages]
+        else:
+            out[name] = [i18n.translate_error(messages)]
+    return out

@@ -1,0 +1,581 @@
+"""Generic pages for any entity an enabled plugin declares.
+
+``/app/<plugin>/<plural>``                   list: search, sort by column, keyset pages, dates
+``/app/<plugin>/<plural>/new``               form generated from the schema
+``/app/<plugin>/<plural>/<id>``              record: fields, linked records, history
+``/app/<plugin>/<plural>/<id>/edit``         form, with optimistic locking on the version
+``/app/<plugin>/<plural>/<id>/delete``       confirmation, then to the trash
+``/app/<plugin>/<plural>/export``            CSV/XLSX of the filtered list (export right)
+``?print=1`` on a list or a record           a clean print view (print right; audited)
+
+Every read and write goes through :meth:`peyvand.kernel.Kernel.service` with the user bound as
+the actor, so scopes, hidden and read-only fields apply exactly as in the API. A plugin may
+replace any of these pages with its own route on a more specific path.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+from dataclasses import dataclass
+
+from flask import (
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+
+from .. import audit
+from ..access import current_actor
+from ..permissions import Forbidden, allows_record, scope_of
+from ..records import InvalidRecord, RecordNotFound, StaleVersion
+from . import blueprint, forms, i18n
+from .forms import FieldMeta, FormField
+from .i18n import _
+
+PAGE_SIZE = 50
+MAX_COLUMNS = 5
+SEARCH_LIMIT = 200
+PRINT_LIMIT = 1000
+RELATED_LIMIT = 10
+RESERVED = frozenset({"q", "sort", "cursor", "print", "from", "to", "format", "start"})
+
+
+@dataclass
+class EntityView:
+    """What the pages need to know about one entity, built once per generation."""
+
+    entity: object
+    service: object
+    metas: list[FieldMeta]
+    by_name: dict[str, FieldMeta]
+    columns: list[str]
+
+    @property
+    def id(self) -> str:
+        return self.entity.id
+
+    def label(self, plural: bool = False) -> str:
+        if plural and self.entity.label_plural:
+            return i18n.label(self.entity.label_plural, self.entity.plural)
+        return i18n.label(self.entity.label, self.entity.name)
+
+    def url(self, endpoint: str = "list_page", **kw) -> str:
+        return url_for(f"peyvand_web.{endpoint}", plugin=self.entity.plugin,
+                       plural=self.entity.plural, **kw)
+
+
+def _kernel():
+    return current_app.extensions["peyvand"]
+
+
+def _write(fn):
+    with _kernel().storage.database_for(g.tenant).atomic():
+        return fn()
+
+
+def _columns(entity, metas: list[FieldMeta]) -> list[str]:
+    """List columns: the title and searchable fields first, then others, in schema order."""
+    names = [m.name for m in metas if m.kind not in ("textarea", "checkboxes") and not m.custom]
+    preferred = [n for n in names if n == entity.title_field or n in entity.searchable]
+    chosen = set((preferred + [n for n in names if n not in preferred])[:MAX_COLUMNS])
+    return [n for n in names if n in chosen]
+
+
+def entity_view(entity_id: str) -> EntityView | None:
+    kernel = _kernel()
+    entities = kernel.entities(g.tenant)
+    entity = entities.get(entity_id)
+    if entity is None:
+        return None
+
+    def build():
+        service = kernel.service(entity_id, g.tenant)
+        metas = forms.field_meta(entity, service, entities)
+        return EntityView(entity, service, metas, {m.name: m for m in metas},
+                          _columns(entity, metas))
+
+    return kernel.cache(f"web-view:{g.tenant}:{entity_id}", build)
+
+
+def _view(plugin: str, plural: str) -> EntityView:
+    for entity_id, entity in _kernel().entities(g.tenant).items():
+        if entity.plugin == plugin and entity.plural == plural:
+            return entity_view(entity_id)
+    abort(404)
+
+
+def _require(entity_id: str, action: str) -> None:
+    actor = current_actor()
+    if actor is None or scope_of(actor, entity_id, action) == "none":
+        raise Forbidden(action)
+
+
+def can(entity_id: str, action: str, record=None) -> bool:
+    actor = current_actor()
+    if actor is None or scope_of(actor, entity_id, action) == "none":
+        return False
+    return record is None or allows_record(actor, entity_id, action, record)
+
+
+def record_title(view: EntityView, row: dict) -> str:
+    """How a record is named: its title field (a person's first name joins a last name)."""
+    entity = view.entity
+    title = row.get(entity.title_field)
+    if entity.title_field == "last_name" and row.get("first_name"):
+        title = f"{row['first_name']} {title or ''}".strip()
+    if title in (None, ""):
+        return f"{view.label()} #{i18n.digits(row.get('id'))}"
+    return str(title)
+
+
+def _titles(entity_id: str, ids) -> dict:
+    """``{id: title}`` of ``entity_id`` records the user may read."""
+    view = entity_view(entity_id)
+    ids = sorted({int(i) for i in ids if i})
+    if view is None or not ids or not can(entity_id, "read"):
+        return {}
+    fields = [view.entity.title_field]
+    if view.entity.title_field == "last_name" and "first_name" in view.by_name:
+        fields.append("first_name")
+    try:
+        page = view.service.list(filters={"id__in": ",".join(map(str, ids))}, fields=fields,
+                                 limit=len(ids))
+    except (Forbidden, InvalidRecord):
+        return {}
+    return {row["id"]: record_title(view, row) for row in page.rows}
+
+
+def _linker(entity_id: str):
+    view = entity_view(entity_id)
+    if view is None:
+        return None
+    return lambda record_id: view.url("record_page", record_id=record_id)
+
+
+# -- list --------------------------------------------------------------------------------------
+
+def _list_query(view: EntityView) -> tuple[dict, dict, list[str]]:
+    """``(filters, state, problems)`` from the query string (search, dates, field filters)."""
+    args = request.args
+    filters = {k: v for k, v in args.items() if k not in RESERVED and v != ""}
+    state = {"q": (args.get("q") or "").strip(), "from": args.get("from", ""),
+             "to": args.get("to", ""), "sort": args.get("sort") or view.entity.default_sort}
+    problems = []
+    for key, op in (("from", "gte"), ("to", "lt")):
+        if not state[key].strip():
+            continue
+        try:
+            day = i18n.parse_date(state[key])
+        except i18n.DateInputError:
+            problems.append(_("Enter a date like %(example)s.", example=i18n.date_example()))
+            continue
+        if op == "lt":
+            day += datetime.timedelta(days=1)
+        filters[f"created_at__{op}"] = i18n.day_start_utc(day).isoformat(sep=" ")
+    return filters, state, problems
+
+
+def _filter_chips(view: EntityView, filters: dict) -> list[dict]:
+    """The field filters from the URL (e.g. a linked record's list), named for the user."""
+    chips = []
+    for key, value in filters.items():
+        name, _sep, op = key.partition("__")
+        if name == "created_at":
+            continue
+        meta = view.by_name.get(name)
+        shown = value
+        if meta is not None and meta.kind == "link" and not op:
+            shown = _titles(meta.link_entity, [value]).get(int(value)) if value.isdigit() \
+                else value
+        elif meta is not None and meta.kind == "select":
+            shown = forms.choice_label(value)
+        chips.append({"label": meta.title() if meta else forms.system_label(name),
+                      "value": shown or value})
+    return chips
+
+
+def _search_ids(view: EntityView, query: str) -> list[int]:
+    from .search import search
+
+    hits = search(_kernel(), g.tenant, query, SEARCH_LIMIT, entity_id=view.id)
+    return [hit["id"] for hit in hits]
+
+
+@blueprint.get("/app/<plugin>/<plural>")
+def list_page(plugin, plural):
+    view = _view(plugin, plural)
+    printing = request.args.get("print") == "1"
+    action = "print" if printing else "read"
+    _require(view.id, action)
+    hidden = view.service.field_rules()[0]
+    columns = [c for c in view.columns if c not in hidden]
+    filters, state, problems = _list_query(view)
+    for problem in problems:
+        flash(problem, "error")
+    ids = None
+    if state["q"]:
+        ids = _search_ids(view, state["q"])
+        filters["id__in"] = ",".join(map(str, ids))
+    wanted = [*columns, "created_at"]
+    if "currency" in view.by_name and "currency" not in hidden:
+        wanted.append("currency")
+    rows, next_cursor = [], None
+    if ids != []:
+        try:
+            page = view.service.list(
+                filters=filters, sort=state["sort"], cursor=request.args.get("cursor"),
+                limit=PRINT_LIMIT if printing else PAGE_SIZE, fields=wanted, action=action)
+            rows, next_cursor = page.rows, page.next_cursor
+        except InvalidRecord as exc:
+            messages = forms.translated_errors(exc.errors)
+            flash(_("This list cannot be shown with these filters: %(problem)s",
+                    problem=" ".join(m for ms in messages.values() for m in ms)), "error")
+            return redirect(view.url())
+    titles = {c: _titles(view.by_name[c].link_entity, [r.get(c) for r in rows])
+              for c in columns if view.by_name[c].kind == "link"}
+    links = {c: _linker(view.by_name[c].link_entity)
+             for c in columns if view.by_name[c].kind == "link"}
+    if printing:
+        actor = current_actor()
+        audit.record(view.id, 0, "print",
+                     {"filter": (None, json.dumps({**filters, "q": state["q"]},
+                                                  ensure_ascii=False, sort_keys=True)),
+                      "rows": (None, len(rows))},
+                     via="web", user_id=actor.id, user_name=actor.name)
+    any_filter = bool(state["q"] or filters)
+    # Cells are rendered here, once per value, rather than through template calls: this page
+    # is the one people open most, and it must stay fast at a million records.
+    cols = [(c, view.by_name[c], titles.get(c), links.get(c)) for c in columns]
+    table = [(row["id"],
+              [forms.display(meta, c, row.get(c), row, t, link) for c, meta, t, link in cols],
+              forms.date_cell(row.get("created_at"))) for row in rows]
+    return render_template(
+        "peyvand/list.html", view=view, rows=rows, table=table, base_url=view.url(),
+        columns=columns,
+        state=state, next_cursor=next_cursor, printing=printing, chips=_filter_chips(view, {
+            k: v for k, v in filters.items() if k != "id__in"}),
+        any_filter=any_filter, search_capped=ids is not None and len(ids) >= SEARCH_LIMIT,
+        can_create=can(view.id, "create"), can_export=can(view.id, "export"),
+        can_print=can(view.id, "print"), dash=forms.DASH,
+        sort_link=lambda column: _sort_link(view, state, column),
+        page_link=lambda cursor: _page_link(cursor),
+        print_link=_page_link(None, print="1"),
+        export_links={fmt: _export_link(view, fmt) for fmt in ("csv", "xlsx")},
+        date_example=i18n.date_example())
+
+
+def _sort_link(view: EntityView, state: dict, column: str) -> tuple[str, str | None]:
+    """``(url, current direction or None)`` of a column header."""
+    current = state["sort"]
+    direction = "asc" if current == column else "desc" if current == f"-{column}" else None
+    target = f"-{column}" if direction == "asc" else column
+    args = {k: v for k, v in request.args.items() if k not in ("cursor", "sort")}
+    return url_for(request.endpoint, **request.view_args, **args, sort=target), direction
+
+
+def _page_link(cursor: str | None, **extra) -> str:
+    args = {k: v for k, v in request.args.items() if k not in ("cursor", *extra)}
+    if cursor:
+        args["cursor"] = cursor
+    return url_for(request.endpoint, **request.view_args, **args, **extra)
+
+
+def _export_link(view: EntityView, fmt: str) -> str:
+    args = {k: v for k, v in request.args.items() if k not in ("cursor", "format", "print")}
+    return view.url("export_list", format=fmt, **args)
+
+
+@blueprint.get("/app/<plugin>/<plural>/export")
+def export_list(plugin, plural):
+    """The filtered list as CSV or XLSX for the logged-in user (export right; audited)."""
+    from ..exporting import FORMATS, export
+
+    view = _view(plugin, plural)
+    _require(view.id, "export")
+    fmt = request.args.get("format", "csv")
+    if fmt not in FORMATS:
+        abort(400)
+    filters, state, problems = _list_query(view)
+    if problems:
+        abort(400)
+    if state["q"]:
+        filters["id__in"] = ",".join(map(str, _search_ids(view, state["q"])) or ["0"])
+    try:
+        data, _rows = _write(lambda: export(view.service, filters, fmt, sort=state["sort"],
+                                            via="web"))
+    except InvalidRecord:
+        abort(400)
+    mimetype = ("text/csv" if fmt == "csv" else
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response = current_app.response_class(data, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{plugin}-{plural}.{fmt}"'
+    return response
+
+
+# -- record ------------------------------------------------------------------------------------
+
+def _related(view: EntityView, record_id: int) -> list[dict]:
+    """Records of other entities that link to this one (an organisation's people)."""
+    out = []
+    for entity_id in _kernel().entities(g.tenant):
+        if entity_id == view.id or not can(entity_id, "read"):
+            continue
+        other = entity_view(entity_id)
+        hidden = other.service.field_rules()[0]
+        for meta in other.metas:
+            if meta.kind != "link" or meta.link_entity != view.id or meta.name in hidden:
+                continue
+            fields = [other.entity.title_field]
+            if other.entity.title_field == "last_name" and "first_name" in other.by_name:
+                fields.append("first_name")
+            try:
+                page = other.service.list(filters={meta.name: str(record_id)}, fields=fields,
+                                          limit=RELATED_LIMIT)
+            except (Forbidden, InvalidRecord):
+                continue
+            if not page.rows:
+                continue
+            out.append({
+                "label": other.label(plural=True),
+                "rows": [(other.url("record_page", record_id=r["id"]), record_title(other, r))
+                         for r in page.rows],
+                "more": other.url(**{meta.name: record_id}) if page.next_cursor else None,
+                "all": other.url(**{meta.name: record_id}),
+            })
+    return out
+
+
+def _history(view: EntityView, record_id: int) -> list[dict]:
+    hidden = view.service.field_rules()[0]
+    out = []
+    for row in audit.history(view.id, record_id, limit=50):
+        changes = []
+        for name, (old, new) in row["changes"].items():
+            if name in hidden:
+                continue
+            meta = view.by_name.get(name)
+            changes.append({"label": meta.title() if meta else forms.system_label(name),
+                            "old": forms.display(meta, name, old, {}),
+                            "new": forms.display(meta, name, new, {})})
+        out.append({**row, "changes": changes})
+    return out
+
+
+def _owner_name(owner_id) -> str | None:
+    if owner_id is None:
+        return None
+    from ..identity import User
+
+    user = User.get_or_none(User.id == owner_id)
+    return (user.display_name or user.name) if user else None
+
+
+@blueprint.get("/app/<plugin>/<plural>/<int:record_id>")
+def record_page(plugin, plural, record_id):
+    view = _view(plugin, plural)
+    printing = request.args.get("print") == "1"
+    _require(view.id, "read")
+    record = view.service.get(record_id)
+    if printing and not can(view.id, "print", record):
+        raise Forbidden("print")
+    row = view.service.to_dict(record)
+    hidden = view.service.field_rules()[0]
+    metas = [m for m in view.metas if m.name not in hidden]
+    titles = {m.name: _titles(m.link_entity, [row.get(m.name)]) for m in metas
+              if m.kind == "link"}
+    shown = [(m, forms.display(m, m.name, row.get(m.name), row, titles.get(m.name),
+                               _linker(m.link_entity) if m.kind == "link" else None))
+             for m in metas]
+    if printing:
+        actor = current_actor()
+        audit.record(view.id, record.id, "print", {}, via="web", user_id=actor.id,
+                     user_name=actor.name)
+    return render_template(
+        "peyvand/record.html", view=view, row=row, record=record, shown=shown,
+        title=record_title(view, row), printing=printing,
+        owner=_owner_name(record.owner_id),
+        related=[] if printing else _related(view, record.id),
+        history=[] if printing else _history(view, record.id),
+        can_edit=can(view.id, "update", record), can_delete=can(view.id, "delete", record),
+        can_print=can(view.id, "print", record), display=forms.display)
+
+
+# -- forms -------------------------------------------------------------------------------------
+
+def _link_options(meta: FieldMeta) -> list | None:
+    """Choices for a link field when the linked entity has few enough readable records."""
+    target = entity_view(meta.link_entity)
+    if target is None or not can(meta.link_entity, "read"):
+        return None
+    fields = [target.entity.title_field]
+    if target.entity.title_field == "last_name" and "first_name" in target.by_name:
+        fields.append("first_name")
+    try:
+        page = target.service.list(fields=fields, limit=forms.SELECT_LIMIT)
+    except (Forbidden, InvalidRecord):
+        return None
+    if page.next_cursor:
+        return None
+    options = [(r["id"], record_title(target, r)) for r in page.rows]
+    return sorted(options, key=lambda o: o[1])
+
+
+def _model_default(view: EntityView, name: str):
+    """The value a new record gets when the form leaves ``name`` out (a plain default)."""
+    column = view.service.model._meta.fields.get(name)
+    default = getattr(column, "default", None)
+    return None if callable(default) else default
+
+
+def _form_fields(view: EntityView, row: dict | None, creating: bool = False
+                 ) -> list[FormField]:
+    hidden, read_only = view.service.field_rules()
+    out = []
+    for meta in view.metas:
+        if meta.name in hidden:
+            continue
+        stored = (row or {}).get(meta.name)
+        if creating and stored is None:
+            stored = _model_default(view, meta.name)
+        value = forms.input_value(meta, stored)
+        ff = FormField(meta=meta, value=value, read_only=meta.name in read_only)
+        if meta.kind == "link":
+            ff.options = _link_options(meta)
+            if row and row.get(meta.name):
+                ff.link_title = _titles(meta.link_entity, [row[meta.name]]).get(row[meta.name])
+        out.append(ff)
+    return out
+
+
+def _refill(fields: list[FormField], form, errors: dict) -> None:
+    """Show what was sent, with its errors, after a refused submission."""
+    for ff in fields:
+        if ff.read_only:
+            continue
+        if ff.meta.kind == "checkbox":
+            ff.value = ff.meta.name in form
+        elif ff.meta.kind == "checkboxes":
+            ff.value = form.getlist(ff.meta.name)
+        else:
+            ff.value = form.get(ff.meta.name, "")
+        ff.errors = errors.get(ff.meta.name, [])
+
+
+def _save(view: EntityView, fields, record_id=None):
+    """``(record, errors)`` for the submitted form."""
+    data, errors = forms.parse(fields, request.form, creating=record_id is None)
+    if errors:
+        return None, errors
+    try:
+        if record_id is None:
+            return _write(lambda: view.service.create(data, via="web")), {}
+        version = request.form.get("version")
+        if_match = int(version) if version and version.isdigit() else None
+        return _write(lambda: view.service.update(record_id, data, if_match=if_match,
+                                                  via="web")), {}
+    except InvalidRecord as exc:
+        return None, forms.translated_errors(exc.errors)
+
+
+@blueprint.route("/app/<plugin>/<plural>/new", methods=["GET", "POST"])
+def new_record(plugin, plural):
+    view = _view(plugin, plural)
+    _require(view.id, "create")
+    defaults = {k: v for k, v in request.args.items() if k in view.by_name}
+    fields = _form_fields(view, defaults or None, creating=True)
+    errors = {}
+    if request.method == "POST":
+        record, errors = _save(view, fields)
+        if record is not None:
+            flash(_("Saved."), "success")
+            return redirect(view.url("record_page", record_id=record.id))
+        _refill(fields, request.form, errors)
+    return render_template("peyvand/form.html", view=view, fields=fields, record=None,
+                           errors=errors, title=_("New %(entity)s", entity=view.label()),
+                           date_example=i18n.date_example()), (422 if errors else 200)
+
+
+@blueprint.route("/app/<plugin>/<plural>/<int:record_id>/edit", methods=["GET", "POST"])
+def edit_record(plugin, plural, record_id):
+    view = _view(plugin, plural)
+    _require(view.id, "update")
+    record = view.service.get(record_id, action="update")
+    row = view.service.to_dict(record)
+    fields = _form_fields(view, row)
+    errors = {}
+    if request.method == "POST":
+        try:
+            saved, errors = _save(view, fields, record_id)
+        except StaleVersion:
+            flash(_("Someone else changed this record while you were editing it. Here is the "
+                    "current version; make your change again."), "error")
+            return redirect(view.url("edit_record", record_id=record_id))
+        if saved is not None:
+            flash(_("Saved."), "success")
+            return redirect(view.url("record_page", record_id=record_id))
+        _refill(fields, request.form, errors)
+    return render_template("peyvand/form.html", view=view, fields=fields, record=record,
+                           errors=errors, title=record_title(view, row),
+                           date_example=i18n.date_example()), (422 if errors else 200)
+
+
+@blueprint.route("/app/<plugin>/<plural>/<int:record_id>/delete", methods=["GET", "POST"])
+def delete_record(plugin, plural, record_id):
+    view = _view(plugin, plural)
+    _require(view.id, "delete")
+    record = view.service.get(record_id, action="delete")
+    row = view.service.to_dict(record)
+    if request.method == "POST":
+        _write(lambda: view.service.delete(record_id, via="web"))
+        flash(_("“%(title)s” is in the trash. It can be restored for %(days)s days.",
+                title=record_title(view, row), days=_kernel().settings.trash_days), "success")
+        return redirect(view.url())
+    return render_template("peyvand/delete.html", view=view, record=record,
+                           title=record_title(view, row))
+
+
+# -- errors ------------------------------------------------------------------------------------
+
+@blueprint.app_template_global()
+def now_text() -> str:
+    return i18n.datetime_text(datetime.datetime.now(datetime.UTC))
+
+
+@blueprint.app_template_global()
+def entity_label(entity_id: str, plural: bool = False) -> str:
+    view = entity_view(entity_id)
+    return view.label(plural) if view else entity_id
+
+
+def _error_page(code: int, title: str, message: str):
+    return render_template("peyvand/error.html", code=code, title=title, message=message), code
+
+
+@blueprint.errorhandler(Forbidden)
+def forbidden(exc):
+    return _error_page(403, _("Not allowed"),
+                       _("Your role does not allow this. An administrator can grant it."))
+
+
+@blueprint.errorhandler(RecordNotFound)
+def record_not_found(exc):
+    return _error_page(404, _("Not found"),
+                       _("This record does not exist, was deleted, or is not shared with you."))
+
+
+@blueprint.errorhandler(404)
+def page_not_found(exc):
+    return _error_page(404, _("Not found"), _("There is no page at this address."))
+
+
+@blueprint.errorhandler(400)
+def bad_request(exc):
+    return _error_page(400, _("Bad request"),
+                       _("This address or form has something the page cannot use. Go back and "
+                         "try again."))

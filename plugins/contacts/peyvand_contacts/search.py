@@ -1,0 +1,401 @@
+"""Full-text search over people and organisations (issue #7).
+
+What is indexed
+---------------
+Each row of ``contacts_person`` and ``contacts_organization`` carries ``search_text``: the
+folded (:func:`peyvand_contacts.text.fold`) words of its names, organisation name, e-mail and
+phone number, computed by :func:`person_search_text` and :func:`organization_search_text`.
+Every writer sets it: the API through ``cleaning.clean()``, imports by calling the same two
+functions, :func:`reindex` for rows written without it (the demo data). The database indexes
+the column itself, so any writer that sets it keeps the index right.
+
+The text is a list of *words*: runs of letters and digits (``str.isalnum``), case-folded, with
+Arabic letter forms (ي ك ة), Persian/Arabic-Indic digits, ZWNJ and diacritics folded, separated
+by single spaces. Splitting in Python gives both databases exactly the same words, whatever
+their tokenizer or locale would make of ``@``, ``+`` or Persian letters. Besides the words as
+written the text holds the spellings a user may type instead:
+
+* names: split at a ZWNJ (``علی‌رضا`` → ``علیرضا``, ``علی``, ``رضا``) and adjacent words joined
+  (``تقی زاده`` → ``تقیزاده``), so ZWNJ, a space or nothing between the parts all match;
+* e-mails: the words of the address and its local part joined (``ali.rezaei@x.ir`` →
+  ``ali rezaei x ir alirezaei``);
+* phones: the E.164 digits (``989121234567``), the local form (``09121234567``) and the
+  national digits (``9121234567``).
+
+Layout: ``<key> | <name words> | <other words>``. ``<key>`` is the last name (an organisation's
+name) with its words joined, ``<name words>`` are first and last name (the organisation's name).
+``|`` is not a word, so no query matches it; it only keeps the parts apart for ranking.
+
+How a query matches and ranks
+-----------------------------
+The query is folded and split the same way; consecutive digit groups are one number (``0912
+123 4567`` → ``09121234567``, ``+98 912`` → ``98912``) and a leading international ``00`` is
+dropped. A record matches when *every* query word is the start of one of its words; infix
+matches (``1234567`` inside a phone number) are not found. Hits rank in tiers, each ordered by
+id (the kernel's own tie-breaker), so results are deterministic and equal on both databases:
+
+* 4 - the key equals the query (exact last name / organisation name, words joined);
+* 3 - the key starts with the query (last name starting with it);
+* 2 - the query's words appear in the order typed, the last one as a prefix (``علی رض`` finds
+  ``علی رضایی``); only for queries of two words or more;
+* 1 - any other match (an organisation, an e-mail, a phone number…).
+
+SQLite: FTS5 tables ``contacts_person_fts`` / ``contacts_organization_fts`` over
+``search_text`` with the base table as external content (the text is not stored twice),
+``unicode61`` without diacritic removal (the text is folded already) and prefix indexes of 2
+and 3 characters, kept in step by ``AFTER INSERT/UPDATE/DELETE`` triggers on the base table
+(``INSERT OR REPLACE`` into the base table would skip the delete trigger: use ``ON CONFLICT
+DO UPDATE``). Each tier is one FTS5 query (the key is the column's first token, ``^"key"``; the
+ordered words are a phrase) that reads the index in rowid order and stops after ``limit`` live
+rows the actor may read; the tiers are joined with ``UNION ALL``. A word that half the table
+contains therefore costs about what a rare one does, instead of ranking every match. Query words
+are double-quoted FTS5 strings, so quotes, ``*``, ``-``, ``OR``, ``NEAR`` or ``^`` typed by a
+user are dropped by the word splitting or searched for as text, never parsed as syntax.
+
+PostgreSQL: a GIN index over the words, ``array_to_tsvector(array_remove(string_to_array(
+search_text, ' '), ''))`` (:data:`PG_WORDS`), partial on ``deleted_at IS NULL``, queried with a
+prefix tsquery built from quoted words (``'رضا':* & '0912':*``). The index yields its matches
+unordered, so the matches the actor may read are fetched, at most :data:`PG_CANDIDATES`, and
+ranked by the same tiers computed with string functions on ``search_text``: exact while a query
+matches fewer live records than that, a bound on the cost beyond (a word in 8% of 1M people
+took 0.3-1.6 s to rank in full). The index is partial also because PostgreSQL keeps no
+statistics on a partial index's expression: its default estimate keeps every search on the GIN
+index, where with statistics it chose a sequential scan for broad words (1.6 s for ``Co.``).
+GIN word index chosen over a ``pg_trgm`` trigram index:
+
+* the same semantics as the SQLite index (word prefixes), so a search answers the same on both
+  databases and one test suite covers both; trigrams answer substrings, another search;
+* a trigram index cannot serve patterns shorter than 3 characters (``عل``, ``09``, the first
+  keystrokes of a search-as-you-type box): at 1M rows those read the whole index. A GIN prefix
+  scan serves them;
+* a person has ~14 words but ~65 distinct trigrams: the word index is several times smaller
+  and cheaper to keep up on every write and import (230 MB for 1M people), and it matches no
+  false candidates, so nothing is rechecked against the row;
+* ``array_to_tsvector`` is core and immutable and goes through neither a text-search parser nor
+  the locale. ``pg_trgm`` needs ``CREATE EXTENSION`` (a superuser, or a trusted extension on a
+  managed server), and in a database whose ``LC_CTYPE`` is ``C`` it ignores every Persian
+  letter (``show_trgm('علی')`` is empty there), so Persian searches would read the whole table.
+
+What neither index can do cheaply at 1M rows is rank every match: reading the row of each of
+10,000 matches costs tens of ms. SQLite avoids it (each tier reads the FTS5 index in rowid
+order and stops at ``limit``); a GIN bitmap cannot be read in order, so on PostgreSQL a common
+name costs more than a rare one. ``bench/scenarios/search.py`` measures both: through HTTP at
+1M people, p50 6 ms / p99 118 ms on SQLite and p50 25 ms / p99 59 ms on PostgreSQL (default
+128 MB ``shared_buffers``, smaller than the table); at 100k, 1.8 ms and 4.3 ms.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from .text import fold
+
+__all__ = [
+    "organization_search_text",
+    "parse_query",
+    "person_search_text",
+    "refresh_people_of",
+    "reindex",
+    "search",
+]
+
+ZWNJ = "\u200c"
+#: A query's words beyond this many are ignored (pasted paragraphs would make slow queries).
+MAX_QUERY_WORDS = 8
+#: Longer query words are cut to this many characters.
+MAX_WORD_LENGTH = 64
+
+_WORD = re.compile(r"[^\W_]+")
+
+
+def _words(folded: str) -> list[str]:
+    return _WORD.findall(folded)
+
+
+def _name_words(value: str | None) -> tuple[list[str], list[str]]:
+    """``(words, variants)`` of a name: the folded words, and the spellings a user might type
+    instead (split at ZWNJ, adjacent words joined, all words joined)."""
+    if not value:
+        return [], []
+    words = _words(fold(value))
+    base = _words(fold(value.replace(ZWNJ, " "))) if ZWNJ in value else words
+    variants = list(base) if base is not words else []
+    variants += [a + b for a, b in zip(base, base[1:], strict=False)]
+    if len(base) > 2:
+        variants.append("".join(base))
+    return words, variants
+
+
+def _email_words(email: str | None) -> list[str]:
+    if not email:
+        return []
+    folded = fold(email)
+    words = _words(folded)
+    local = _words(folded.partition("@")[0])
+    if len(local) > 1:
+        words.append("".join(local))
+    return words
+
+
+def _phone_words(phone: str | None) -> list[str]:
+    """E.164 digits, and for Iranian numbers the local (``0912…``) and national forms."""
+    if not phone:
+        return []
+    folded = fold(phone)
+    digits = "".join(ch for ch in folded if ch.isascii() and ch.isdigit())
+    if not digits:
+        return []
+    if folded.startswith("+"):
+        international = digits
+    elif digits.startswith("00"):
+        international = digits[2:]
+    elif digits.startswith("0"):  # not normalised: a local number
+        international = "98" + digits[1:]
+    else:
+        return [digits]
+    if international.startswith("98") and len(international) > 2:
+        national = international[2:]
+        return [international, "0" + national, national]
+    return [international]
+
+
+def _layout(key: str, names: list[str], others: Iterable[str]) -> str:
+    seen = {key, *names}
+    rest = [w for w in dict.fromkeys(others) if w not in seen]
+    return " ".join(part for part in (key, "|", " ".join(names), "|", *rest) if part)
+
+
+def person_search_text(first_name: str | None, last_name: str | None, email: str | None,
+                       phone: str | None, organization_name: str | None) -> str:
+    """The folded text to store in ``contacts_person.search_text``.
+
+    Pass the values as stored (normalised e-mail and E.164 phone); ``organization_name`` is
+    the name of the person's organisation, if any.
+
+    >>> person_search_text("علي", "رضائي", "Ali.Rezaei@Example.ir", "+989121234567", None)
+    'رضائی | علی رضائی | ali rezaei example ir alirezaei 989121234567 09121234567 9121234567'
+    """
+    last, last_variants = _name_words(last_name)
+    first, first_variants = _name_words(first_name)
+    org, org_variants = _name_words(organization_name)
+    return _layout("".join(last), first + last,
+                   [*last, *last_variants, *first_variants, *org, *org_variants,
+                    *_email_words(email), *_phone_words(phone)])
+
+
+def organization_search_text(name: str | None, email: str | None, phone: str | None) -> str:
+    """The folded text to store in ``contacts_organization.search_text``.
+
+    >>> organization_search_text("نرم‌افزار آريا", "info@arya.ir", None)
+    'نرمافزارآریا | نرمافزار آریا | نرم افزار افزارآریا info arya ir'
+    """
+    words, variants = _name_words(name)
+    return _layout("".join(words), words,
+                   [*variants, *_email_words(email), *_phone_words(phone)])
+
+
+def parse_query(query: str) -> list[str]:
+    """The words of a search query, folded like the index; ``[]`` if nothing is searchable.
+
+    Digit groups that follow each other are one number (``۰۹۱۲ ۱۲۳`` → ``0912123``), and the
+    international prefix ``00`` is dropped so ``0098912…`` finds ``+98912…``.
+
+    >>> parse_query('  "كريمي" OR -0912 123* ')
+    ['کریمی', 'or', '0912123']
+    """
+    words: list[str] = []
+    previous_digits = False
+    for word in _words(fold(query)):
+        digits = word.isascii() and word.isdigit()
+        if digits and previous_digits:
+            words[-1] += word
+        else:
+            words.append(word)
+        previous_digits = digits
+    out = []
+    for word in words:
+        if word.isascii() and word.isdigit() and word.startswith("00") and len(word) > 2:
+            word = word[2:]
+        out.append(word[:MAX_WORD_LENGTH])
+    return list(dict.fromkeys(out))[:MAX_QUERY_WORDS]
+
+
+# --------------------------------------------------------------------------- writing
+
+def is_postgres(db) -> bool:
+    """Whether ``db`` (a database, or the tenant proxy that forwards to one) is PostgreSQL."""
+    import peewee
+
+    return isinstance(db.execute_sql.__self__, peewee.PostgresqlDatabase)
+
+
+def _executemany(db, sql: str, rows: list) -> None:
+    if rows:
+        db.cursor().executemany(sql, rows)
+
+
+def reindex(db, *, batch: int = 2000) -> int:
+    """Fill ``search_text`` where it is missing (rows written before the column existed, or by
+    a writer that did not set it, like the demo data); return how many rows were filled.
+
+    Uses plain SQL on the named columns only, so migration 0002 can call it too.
+    """
+    param = db.param
+    jobs = (
+        ('SELECT id, name, email, phone FROM "contacts_organization" '
+         f"WHERE search_text IS NULL AND id > {param} ORDER BY id LIMIT {batch}",
+         f'UPDATE "contacts_organization" SET search_text = {param} WHERE id = {param}',
+         organization_search_text),
+        ('SELECT person.id, person.first_name, person.last_name, person.email, person.phone, '
+         'org.name FROM "contacts_person" AS person LEFT JOIN "contacts_organization" AS org '
+         "ON org.id = person.organization_id WHERE person.search_text IS NULL "
+         f"AND person.id > {param} ORDER BY person.id LIMIT {batch}",
+         f'UPDATE "contacts_person" SET search_text = {param} WHERE id = {param}',
+         person_search_text),
+    )
+    filled = 0
+    for select, update, compute in jobs:
+        last = 0
+        while rows := db.execute_sql(select, (last,)).fetchall():
+            _executemany(db, update, [(compute(*row[1:]), row[0]) for row in rows])
+            filled += len(rows)
+            last = rows[-1][0]
+    return filled
+
+
+def refresh_people_of(organization_id: int, name: str | None) -> int:
+    """Recompute the search text of an organisation's people (trashed ones too) after it was
+    renamed; return how many changed. Their ``version`` is left alone: nothing they show
+    changed, so nobody editing them gets a conflict."""
+    from .models import Person
+
+    db = Person._meta.database
+    rows = (Person.select(Person.id, Person.first_name, Person.last_name, Person.email,
+                          Person.phone, Person.search_text)
+            .where(Person.organization == organization_id).tuples())
+    changed = []
+    for person_id, first, last, email, phone, old in rows:
+        new = person_search_text(first, last, email, phone, name)
+        if new != old:
+            changed.append((new, person_id))
+    _executemany(db, f'UPDATE "contacts_person" SET search_text = {db.param} WHERE id = '
+                     f"{db.param}", changed)
+    return len(changed)
+
+
+# --------------------------------------------------------------------------- searching
+
+#: Scores of the ranking tiers (see the module docstring).
+EXACT, PREFIX, PHRASE, OTHER = 4.0, 3.0, 2.0, 1.0
+
+# The words of search_text as PostgreSQL indexes them; the query must repeat the index's
+# expression exactly for the planner to use the index.
+PG_WORDS = "array_to_tsvector(array_remove(string_to_array(search_text, ' '), ''))"
+#: PostgreSQL ranks at most this many matches of a query (the first the index yields): exact
+#: below, a bound on the cost above (a word in 8% of 1M people took 0.3-1.6 s to rank fully).
+PG_CANDIDATES = 10_000
+# The first word (an organisation's name or a person's last name, words joined).
+_PG_KEY = "split_part(ltrim(search_text, '| '), ' ', 1)"
+
+
+def _fts5_string(word: str) -> str:
+    return '"' + word.replace('"', '""') + '"'
+
+
+def _fts5_tiers(words: list[str]) -> list[tuple[float, str]]:
+    """``[(score, FTS5 query)]``, one per ranking tier, each excluding the tiers above it."""
+    every = "(" + " AND ".join(_fts5_string(w) + "*" for w in words) + ")"
+    key = "^" + _fts5_string("".join(words))
+    if len(words) == 1:
+        return [(EXACT, f"{every} AND {key}"),
+                (PREFIX, f"{every} AND ({key}* NOT {key})"),
+                (OTHER, f"{every} NOT {key}*")]
+    phrase = _fts5_string(" ".join(words)) + "*"
+    return [(EXACT, f"{every} AND {key}"),
+            (PREFIX, f"{every} AND ({key}* NOT {key})"),
+            (PHRASE, f"{every} AND ({phrase} NOT {key}*)"),
+            (OTHER, f"{every} NOT ({key}* OR {phrase})")]
+
+
+def _tsquery(words: list[str]) -> str:
+    quoted = ("'" + w.replace("\\", "\\\\").replace("'", "''") + "':*" for w in words)
+    return " & ".join(quoted)
+
+
+def _rows(model, index_model, entity_id: str, columns: list, words: list[str], limit: int):
+    """``(columns..., score)`` of the best ``limit`` live rows of ``model`` the actor may read,
+    best first, ties by id."""
+    from peewee import SQL, Value
+
+    from peyvand_sdk import restrict
+
+    db = model._meta.database
+    if is_postgres(db):
+        # PostgreSQL: the GIN index yields its matches unordered, so the (at most
+        # PG_CANDIDATES) candidates are fetched, then ranked. Restricted before the cap.
+        candidates = (model.select(*columns, model.search_text)
+                      .where(SQL(f"{PG_WORDS} @@ %s::tsquery", [_tsquery(words)]),
+                             model.deleted_at.is_null()))
+        sql, params = restrict(candidates, entity_id).limit(PG_CANDIDATES).sql()
+        joined, spaced = "".join(words), " ".join(words)
+        score = (f"CASE WHEN {_PG_KEY} = %s THEN {EXACT} "
+                 f"WHEN starts_with({_PG_KEY}, %s) THEN {PREFIX} ")
+        score_params = [joined, joined]
+        if len(words) > 1:
+            score += f"WHEN strpos(' ' || replace(search_text, '| ', ''), %s) > 0 THEN {PHRASE} "
+            score_params.append(" " + spaced)
+        names = ", ".join(f'"{column.column_name}"' for column in columns)
+        sql = (f"SELECT {names}, ({score}ELSE {OTHER} END)::float8 AS score FROM ({sql}) AS c "
+               "ORDER BY score DESC, id LIMIT %s")
+        return db.execute_sql(sql, [*score_params, *params, limit]).fetchall()
+
+    # SQLite: one query per tier, each reading the FTS5 index in rowid order and stopping at
+    # ``limit`` rows, so a word that half the table contains costs what a rare one does. The
+    # tiers differ only in two parameters: the query is built (and restricted) once.
+    score, match = object(), object()
+    fts = index_model.alias("fts")
+    tier = (model.select(*columns, Value(score).alias("score"))
+            .join(fts, on=(fts.rowid == model.id))
+            .where(SQL('"fts"."search_text" MATCH ?', [match]), model.deleted_at.is_null()))
+    sql, template = restrict(tier, entity_id).order_by(fts.rowid).limit(limit).sql()
+    tiers = _fts5_tiers(words)
+    params = []
+    for tier_score, tier_match in tiers:
+        params += [tier_score if p is score else tier_match if p is match else p
+                   for p in template]
+    sql = " UNION ALL ".join([f"SELECT * FROM ({sql})"] * len(tiers))
+    return db.execute_sql(f"{sql} ORDER BY score DESC, id LIMIT ?", [*params, limit]).fetchall()
+
+
+def search(query: str, limit: int) -> list[dict]:
+    """The ``search`` hook: people and organisations matching ``query``, at most ``limit`` of
+    each, as hits ``{"entity", "id", "title", "subtitle", "score"}``."""
+    from peyvand_sdk import restrict
+
+    from .models import Organization, OrganizationSearchIndex, Person, PersonSearchIndex
+
+    words = parse_query(query)
+    if not words or limit < 1:
+        return []
+    hits = []
+    people = _rows(Person, PersonSearchIndex, "contacts.person",
+                   [Person.id, Person.first_name, Person.last_name, Person.email, Person.phone,
+                    Person.organization], words, limit)
+    org_ids = {org for *_, email, phone, org, _ in people if org and not (email or phone)}
+    org_names = {}
+    if org_ids:
+        named = Organization.select(Organization.id, Organization.name).where(
+            Organization.id.in_(sorted(org_ids)))
+        org_names = dict(restrict(named, "contacts.organization").tuples())
+    for person_id, first, last, email, phone, org, score in people:
+        hits.append({"entity": "contacts.person", "id": person_id,
+                     "title": " ".join(n for n in (first, last) if n),
+                     "subtitle": email or phone or org_names.get(org), "score": float(score)})
+    organizations = _rows(Organization, OrganizationSearchIndex, "contacts.organization",
+                          [Organization.id, Organization.name, Organization.email,
+                           Organization.phone, Organization.city], words, limit)
+    for org_id, name, email, phone, city, score in organizations:
+        hits.append({"entity": "contacts.organization", "id": org_id, "title": name,
+                     "subtitle": email or phone or city, "score": float(score)})
+    return hits
