@@ -60,6 +60,40 @@ def unbind(token) -> None:
     _actor.reset(token)
 
 
+def permission_scope(entity_id_or_key: str, action: str | None = None) -> str:
+    """The acting user's scope (``none``, ``own``, ``team``, ``all``) for a permission key
+    (``"finance.invoice.approve"``) or an entity and action (``"contacts.person", "export"``).
+    System work (no actor bound) has ``all``."""
+    actor = _actor.get()
+    if actor is None or actor.superuser:
+        return "all"
+    key = f"{entity_id_or_key}.{action}" if action else entity_id_or_key
+    return actor.policy.decide(actor.roles, key)[0]
+
+
+def require_permission(entity_id_or_key: str, action: str | None = None) -> str:
+    """Like :func:`permission_scope`, but raise :class:`peyvand.permissions.Forbidden` (HTTP
+    403, a clean CLI error) when the scope is ``none``; returns the scope otherwise."""
+    scope = permission_scope(entity_id_or_key, action)
+    if scope == "none":
+        from .permissions import Forbidden
+
+        actor = _actor.get()
+        key = f"{entity_id_or_key}.{action}" if action else entity_id_or_key
+        raise Forbidden(f"{actor.name} ({', '.join(sorted(actor.roles)) or 'no roles'}) lacks "
+                        f"the permission {key!r}; an admin can grant it")
+    return scope
+
+
+def hidden_fields(entity_id: str) -> frozenset[str]:
+    """Fields of ``entity_id`` the acting user's roles hide: leave them out of anything you
+    show (search hits, timeline items, reports)."""
+    actor = _actor.get()
+    if actor is None or actor.superuser:
+        return frozenset()
+    return actor.policy.fields(actor.roles, entity_id)[0]
+
+
 def restrict(query, entity_id: str, action: str = "read"):
     """Limit a peewee ``query`` over ``entity_id``'s model to the records the actor may
     ``action``. Plugins call this on every query whose rows reach a user (search hits,

@@ -8,7 +8,17 @@ used directly; Peyvand's own internals never are.
 """
 
 from peyvand import KERNEL_API
-from peyvand.access import Actor, acting_as, cli_actor, current_actor, public, restrict
+from peyvand.access import (
+    Actor,
+    acting_as,
+    cli_actor,
+    current_actor,
+    hidden_fields,
+    permission_scope,
+    public,
+    require_permission,
+    restrict,
+)
 from peyvand.audit import record as record_audit
 from peyvand.audit import record_many as record_audit_many
 from peyvand.entities import Entity, Model, RecordModel
@@ -18,6 +28,7 @@ from peyvand.hookspecs import hookimpl, hookspec
 from peyvand.jobs import enqueue_task
 from peyvand.manifest import Manifest
 from peyvand.permissions import Forbidden, Permission
+from peyvand.records import InvalidRecord, RecordNotFound, StaleVersion
 from peyvand.signals import plugin_disabled, plugin_enabled, plugin_purged
 from peyvand.storage import current_tenant, tenant_db
 from peyvand.tasks import Task
@@ -25,35 +36,41 @@ from peyvand.tasks import Task
 from .helpers import current_kernel, require_enabled
 
 __all__ = [
-    "KERNEL_API",
     "Actor",
-    "acting_as",
-    "cli_actor",
-    "current_actor",
-    "record_audit",
-    "record_audit_many",
-    "restrict",
     "Entity",
+    "EventType",
     "Forbidden",
-    "Permission",
+    "InvalidRecord",
+    "KERNEL_API",
     "Manifest",
     "Model",
+    "Permission",
     "PeyvandError",
     "PluginError",
     "RecordModel",
+    "RecordNotFound",
+    "StaleVersion",
     "Task",
     "Veto",
+    "acting_as",
+    "cli_actor",
+    "current_actor",
     "current_kernel",
     "current_tenant",
     "emit_event",
     "enqueue_task",
-    "EventType",
+    "hidden_fields",
     "hookimpl",
     "hookspec",
+    "permission_scope",
     "plugin_disabled",
     "plugin_enabled",
     "plugin_purged",
     "public",
+    "record_audit",
+    "record_audit_many",
     "require_enabled",
+    "require_permission",
+    "restrict",
     "tenant_db",
 ]

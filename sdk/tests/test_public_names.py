@@ -3,13 +3,13 @@
 import peyvand_sdk
 
 PINNED = {
-    "KERNEL_API", "Actor", "acting_as", "cli_actor", "current_actor", "record_audit",
-    "record_audit_many",
-    "restrict", "Entity", "Forbidden", "Permission", "Manifest", "Model", "PeyvandError",
-    "PluginError", "RecordModel", "Task",
-    "Veto", "current_kernel", "current_tenant", "hookimpl", "hookspec", "plugin_disabled",
-    "plugin_enabled", "plugin_purged", "public", "require_enabled", "tenant_db",
-    "emit_event", "enqueue_task", "EventType",
+    "Actor", "Entity", "EventType", "Forbidden", "InvalidRecord", "KERNEL_API", "Manifest",
+    "Model", "Permission", "PeyvandError", "PluginError", "RecordModel", "RecordNotFound",
+    "StaleVersion", "Task", "Veto", "acting_as", "cli_actor", "current_actor", "current_kernel",
+    "current_tenant", "emit_event", "enqueue_task", "hidden_fields", "hookimpl", "hookspec",
+    "permission_scope", "plugin_disabled", "plugin_enabled", "plugin_purged", "public",
+    "record_audit", "record_audit_many", "require_enabled", "require_permission", "restrict",
+    "tenant_db",
 }
 
 

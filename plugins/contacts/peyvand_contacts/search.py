@@ -371,9 +371,14 @@ def _rows(model, index_model, entity_id: str, columns: list, words: list[str], l
 def search(query: str, limit: int) -> list[dict]:
     """The ``search`` hook: people and organisations matching ``query``, at most ``limit`` of
     each, as hits ``{"entity", "id", "title", "subtitle", "score"}``."""
-    from peyvand_sdk import restrict
+    from peyvand_sdk import hidden_fields, restrict
 
     from .models import Organization, OrganizationSearchIndex, Person, PersonSearchIndex
+
+    def shown(entity_id, **values):
+        """The first value the user's roles do not hide (field rules apply to hits too)."""
+        hidden = hidden_fields(entity_id)
+        return next((v for k, v in values.items() if v and k not in hidden), None)
 
     words = parse_query(query)
     if not words or limit < 1:
@@ -382,7 +387,7 @@ def search(query: str, limit: int) -> list[dict]:
     people = _rows(Person, PersonSearchIndex, "contacts.person",
                    [Person.id, Person.first_name, Person.last_name, Person.email, Person.phone,
                     Person.organization], words, limit)
-    org_ids = {org for *_, email, phone, org, _ in people if org and not (email or phone)}
+    org_ids = {org for *_, org, _ in people if org}
     org_names = {}
     if org_ids:
         named = Organization.select(Organization.id, Organization.name).where(
@@ -391,11 +396,15 @@ def search(query: str, limit: int) -> list[dict]:
     for person_id, first, last, email, phone, org, score in people:
         hits.append({"entity": "contacts.person", "id": person_id,
                      "title": " ".join(n for n in (first, last) if n),
-                     "subtitle": email or phone or org_names.get(org), "score": float(score)})
+                     "subtitle": shown("contacts.person", email=email, phone=phone,
+                                       organization_id=org_names.get(org)),
+                     "score": float(score)})
     organizations = _rows(Organization, OrganizationSearchIndex, "contacts.organization",
                           [Organization.id, Organization.name, Organization.email,
                            Organization.phone, Organization.city], words, limit)
     for org_id, name, email, phone, city, score in organizations:
         hits.append({"entity": "contacts.organization", "id": org_id, "title": name,
-                     "subtitle": email or phone or city, "score": float(score)})
+                     "subtitle": shown("contacts.organization", email=email, phone=phone,
+                                       city=city),
+                     "score": float(score)})
     return hits

@@ -8,6 +8,7 @@ import json
 import openpyxl
 import pytest
 
+from peyvand.identity import get_user
 from peyvand_contacts.models import ImportBatch, Organization, Person
 
 pytestmark = pytest.mark.peyvand_plugins("contacts")
@@ -23,7 +24,13 @@ ROWS = [
 
 @pytest.fixture
 def kernel(peyvand_kernel_factory):
-    return peyvand_kernel_factory(plugins=["contacts"])
+    from peyvand.identity import create_user
+
+    kernel = peyvand_kernel_factory(plugins=["contacts"])
+    with kernel.storage.bound("default"):
+        create_user("boss", roles=("admin",))  # CLI imports act as the first admin
+        create_user("seller", roles=("salesperson",))
+    return kernel
 
 
 def write_csv(tmp_path, rows, name="people.csv", encoding="utf-8"):
@@ -143,3 +150,20 @@ def test_refused_when_contacts_is_not_enabled(peyvand_kernel_factory, peyvand_cl
         result = peyvand_cli("contacts", *args)
         assert result.exit_code != 0
         assert "plugin 'contacts' is not enabled for tenant 'default'" in result.output
+
+
+def test_import_acts_as_a_user_and_needs_the_import_right(kernel, peyvand_cli, tmp_path):
+    path = write_csv(tmp_path, ROWS)
+    refused = peyvand_cli("contacts", "import", str(path), "--as", "seller")
+    assert refused.exit_code == 1 and "contacts.person.import" in refused.output
+    assert count(kernel) == 0
+    result = peyvand_cli("contacts", "import", str(path))
+    assert result.exit_code == 0, result.output
+    with kernel.storage.bound("default"):
+        owners = {p.owner_id for p in Person.select()}
+        boss_id = get_user("boss").id
+        rows = kernel.storage.database_for("default").execute_sql(
+            "SELECT DISTINCT via, user_name FROM peyvand_audit WHERE entity = "
+            "'contacts.person'").fetchall()
+    assert owners == {boss_id}
+    assert rows == [("import", "boss")]

@@ -336,3 +336,18 @@ def test_search_text_layout_and_examples():
     assert key == "حسینینژاد" and names == "علیرضا حسینی نژاد"
     assert {"علی", "رضا", "آریا", "ab", "989121234567", "09121234567", "9121234567"} <= set(
         rest.split())
+
+
+def test_hits_never_show_a_field_the_role_hides(peyvand_client, peyvand_login):
+    peyvand_client.put("/api/v1/roles", json={"format": "peyvand.roles/1", "roles": [
+        {"key": "readonly", "grants": {"contacts.person.read": "all",
+                                       "contacts.organization.read": "all"},
+         "field_rules": {"contacts.person": {"email": "hidden", "phone": "hidden"}}}]})
+    peyvand_client.post("/api/v1/contacts/persons", json={
+        "first_name": "پنهان", "last_name": "هویدا", "email": "secret@example.ir",
+        "phone": "09121112233"})
+    admin_hit = peyvand_client.get("/api/v1/search?q=هویدا").json["data"][0]
+    assert admin_hit["subtitle"] == "secret@example.ir"
+    reader_hit = peyvand_login("readonly").get("/api/v1/search?q=هویدا").json["data"][0]
+    assert reader_hit["title"] == "پنهان هویدا"
+    assert reader_hit["subtitle"] is None

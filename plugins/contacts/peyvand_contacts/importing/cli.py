@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from peyvand_sdk import current_kernel, require_enabled
+from peyvand_sdk import PeyvandError, cli_actor, current_kernel, require_enabled
 
 # The pipeline (phonenumbers, the models...) is imported inside the commands: this module is
 # imported whenever `peyvand` starts, to list the commands.
@@ -66,8 +66,10 @@ def commands():
                   show_default=True, help="Rows to show one by one on a dry run.")
     @click.option("--tenant", default="default", show_default=True,
                   help="The business (tenant) to import into.")
+    @click.option("--as", "as_user", metavar="USER",
+                  help="Import as this user (default: the first admin); needs the import right.")
     def import_command(file, mapping_spec, save_mapping, match, dry_run, all_or_nothing,
-                       encoding, sheet, errors_report, preview_rows, tenant):
+                       encoding, sheet, errors_report, preview_rows, tenant, as_user):
         """Import people from FILE (CSV, TSV, XLSX, XLS, ODS).
 
         Columns are mapped from their (Persian or English) headers unless --mapping is given;
@@ -112,15 +114,15 @@ def commands():
             bar.update(done - shown[phase])
             shown[phase] = done
 
-        with kernel.storage.bound(tenant):
-            try:
+        try:
+            with cli_actor(kernel, tenant, as_user):
                 result = import_people(file, options=options, hooks=kernel.hooks(tenant),
                                        progress=progress)
-            except ImportFailed as exc:
-                _fail(exc)
-            finally:
-                for bar in bars.values():
-                    bar.__exit__(None, None, None)
+        except (ImportFailed, PeyvandError) as exc:
+            _fail(exc)
+        finally:
+            for bar in bars.values():
+                bar.__exit__(None, None, None)
 
         for warning in result.warnings:
             click.echo(f"warning: {warning}", err=True)
@@ -167,17 +169,19 @@ def commands():
     @click.option("--force", is_flag=True,
                   help="Undo even records changed since the import (those changes are lost).")
     @click.option("--tenant", default="default", show_default=True)
-    def import_undo(batch_id, force, tenant):
+    @click.option("--as", "as_user", metavar="USER", help="Act as this user (default: the "
+                                                           "first admin).")
+    def import_undo(batch_id, force, tenant, as_user):
         """Undo import BATCH_ID: people it created go to the trash, people it updated get
         their previous values back."""
         from .pipeline import ImportFailed, undo_import
 
         require_enabled("contacts", tenant)
-        with current_kernel().storage.bound(tenant):
-            try:
+        try:
+            with cli_actor(current_kernel(), tenant, as_user):
                 result = undo_import(batch_id, force=force)
-            except ImportFailed as exc:
-                _fail(exc)
+        except (ImportFailed, PeyvandError) as exc:
+            _fail(exc)
         click.echo(result.summary())
 
     @group.command("imports")

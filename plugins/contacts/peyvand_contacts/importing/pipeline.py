@@ -49,7 +49,14 @@ from peyvand_contacts.importing.readers import ImportFileError, read_rows
 from peyvand_contacts.models import ImportBatch, ImportItem, Organization, Person
 from peyvand_contacts.phones import InvalidPhone, normalize_phone
 from peyvand_contacts.text import fold
-from peyvand_sdk import PeyvandError, Veto, current_actor, record_audit_many, tenant_db
+from peyvand_sdk import (
+    PeyvandError,
+    Veto,
+    current_actor,
+    record_audit_many,
+    require_permission,
+    tenant_db,
+)
 
 __all__ = [
     "DEFAULT_RULES",
@@ -517,6 +524,7 @@ def import_people(source, *, filename: str | None = None,
     Raises :class:`ImportFailed` when the file cannot be read or the mapping is unusable;
     row problems never raise: they are in ``result.errors``.
     """
+    require_permission("contacts.person", "import")  # the acting user's right, if one is bound
     options = options or ImportOptions()
     try:
         source_file = read_rows(source, filename=filename, encoding=options.encoding,
@@ -1299,6 +1307,7 @@ def undo_import(batch_id: int, *, force: bool = False) -> UndoResult:
     Refused when the batch does not exist or was undone already, and — unless ``force`` —
     when any of its records changed after the import (the conflicts are listed).
     """
+    require_permission("contacts.person", "import")
     db = _database()
     sqlite = isinstance(db, peewee.SqliteDatabase)
     with db.atomic(lock_type="IMMEDIATE") if sqlite else db.atomic():
