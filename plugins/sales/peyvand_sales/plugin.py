@@ -76,3 +76,10 @@ def load_demo_data():
     from .demo import load
 
     return load()
+
+
+@hookimpl
+def register_events():
+    from .events import EVENT_TYPES
+
+    return list(EVENT_TYPES)

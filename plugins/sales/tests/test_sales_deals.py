@@ -228,3 +228,21 @@ def test_a_disabled_partner_hears_nothing(spied):
     deal = make_deal(client, 1, "qualified")
     client.patch(f"/api/v1/sales/deals/{deal['id']}", json={"status": "won"})
     assert spy.heard == []
+
+
+def test_won_lost_and_stage_moves_are_events_in_the_outbox(peyvand_app):
+    import json
+
+    client = peyvand_app.test_client()
+    deal = make_deal(client, 1, "qualified")
+    url = f"/api/v1/sales/deals/{deal['id']}"
+    assert client.patch(url, json={"stage": "proposal"}).status_code == 200
+    assert client.patch(url, json={"status": "won", "won_reason": "price"}).status_code == 200
+    assert client.patch(url, json={"status": "lost", "lost_reason": "price"}).status_code == 200
+    assert client.patch(url, json={"status": "won", "won_reason": "nope"}).status_code == 422
+    db = peyvand_app.extensions["peyvand"].storage.database_for("default")
+    rows = db.execute_sql("SELECT name, record_id, payload FROM peyvand_outbox WHERE name "
+                          "LIKE 'deal-%' ORDER BY id").fetchall()
+    assert [(name, record_id) for name, record_id, _ in rows] == [
+        ("deal-stage-changed", deal["id"]), ("deal-won", deal["id"]), ("deal-lost", deal["id"])]
+    assert json.loads(rows[0][2])["new_stage"] == "proposal"
