@@ -245,4 +245,4 @@ def test_won_lost_and_stage_moves_are_events_in_the_outbox(peyvand_app):
                           "LIKE 'deal-%' ORDER BY id").fetchall()
     assert [(name, record_id) for name, record_id, _ in rows] == [
         ("deal-stage-changed", deal["id"]), ("deal-won", deal["id"]), ("deal-lost", deal["id"])]
-    assert json.loads(rows[0][2])["new_stage"] == "proposal"
+    assert json.loads(rows[0][2])["data"]["new_stage"] == "proposal"
