@@ -73,18 +73,34 @@ def record_many(entity_id: str, rows, *, via: str, user_id: int | None = None,
 
     For imports and other batch writes, where one INSERT per change would dominate the cost.
     """
-    at, tenant = utcnow(), current_tenant() or ""
-    batch = [
-        (at, tenant, user_id, user_name, via, action, entity_id, record_id,
-         json.dumps({k: [_plain(o), _plain(n)] for k, (o, n) in changes.items()},
-                    ensure_ascii=False))
-        for record_id, action, changes in rows
-    ]
-    fields = [Audit.at, Audit.tenant, Audit.user_id, Audit.user_name, Audit.via, Audit.action,
-              Audit.entity, Audit.record_id, Audit.changes]
-    for start in range(0, len(batch), 500):
-        Audit.insert_many(batch[start:start + 500], fields=fields).execute()
-    return len(batch)
+    import peewee
+
+    from .storage import current_database
+
+    db = current_database()
+    now = utcnow()
+    # The driver's executemany with one prepared statement: peewee would build the SQL text of
+    # every row again, which was a fifth of an import's time.
+    at = now.isoformat(" ") if isinstance(db, peewee.SqliteDatabase) else now
+    tenant = current_tenant() or ""
+    sql = ('INSERT INTO "peyvand_audit" ("at", "tenant", "user_id", "user_name", "via", '
+           '"action", "entity", "record_id", "changes") VALUES ({})'
+           .format(", ".join([db.param] * 9)))
+    count = 0
+    batch = []
+    cursor = db.cursor()
+    for record_id, action, changes in rows:
+        batch.append((at, tenant, user_id, user_name, via, action, entity_id, record_id,
+                      json.dumps({k: [_plain(o), _plain(n)] for k, (o, n) in changes.items()},
+                                 ensure_ascii=False)))
+        if len(batch) == 1000:
+            cursor.executemany(sql, batch)
+            count += len(batch)
+            batch = []
+    if batch:
+        cursor.executemany(sql, batch)
+        count += len(batch)
+    return count
 
 
 def history(entity_id: str, record_id: int, limit: int = 200) -> list[dict]:
