@@ -19,10 +19,11 @@ def register_models():
     from .events import Outbox
     from .identity import MODELS
     from .jobs import Job
+    from .settings_store import StoredSetting
     from .webhooks import Webhook, WebhookDelivery
 
     return [Audit, IdempotencyKey, CustomField, CustomValue, Attachment, *MODELS,
-            Outbox, Job, Webhook, WebhookDelivery]
+            Outbox, Job, Webhook, WebhookDelivery, StoredSetting]
 
 
 @hookimpl

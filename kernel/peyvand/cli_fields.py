@@ -98,3 +98,53 @@ def trash_purge(ctx, days, tenant):
         click.echo("nothing to purge")
     for entity_id, count in done.items():
         click.echo(f"{entity_id}: {count} records purged")
+
+
+@main.group()
+def settings():
+    """Settings the enabled plugins declare, per tenant."""
+
+
+@settings.command("list")
+@tenant_option
+@click.pass_context
+def settings_list(ctx, tenant):
+    from .settings_store import declared, values
+
+    kernel = kernel_from(ctx)
+    kernel.ensure_tenant(tenant)
+    with kernel.storage.bound(tenant):
+        current = values(kernel, tenant)
+        found = declared(kernel, tenant)
+    if not found:
+        click.echo("no enabled plugin declares settings")
+    for key, s in found.items():
+        changed = "" if current[key] == s.default else f"  (default {s.default!r})"
+        click.echo(f"{key:<40} {s.type:<8} {current[key]!r}{changed}")
+
+
+@settings.command("set")
+@click.argument("key")
+@click.argument("value")
+@tenant_option
+@click.pass_context
+def settings_set(ctx, key, value, tenant):
+    """Set KEY to VALUE (JSON: 42, true, "text"; plain text is taken as text)."""
+    import json
+
+    from .settings_store import SettingError, set_setting
+
+    try:
+        parsed = json.loads(value)
+    except ValueError:
+        parsed = value
+    kernel = kernel_from(ctx)
+    kernel.ensure_tenant(tenant)
+    db = kernel.storage.database_for(tenant)
+    try:
+        with kernel.storage.bound(tenant), db.atomic():
+            stored = set_setting(kernel, tenant, key, parsed, via="cli")
+    except SettingError as exc:
+        raise click.ClickException(str(exc)) from None
+    kernel.bump_generation()
+    click.echo(f"{key} = {stored!r}")

@@ -147,6 +147,17 @@ def register_menu_items():
 
 
 @hookspec
+def register_settings():
+    """Declare settings an admin can change for each tenant (no restart, audited).
+
+    :return: a list of :class:`peyvand_sdk.Setting` (``key`` starting with ``"<plugin>."``,
+        ``type`` text/integer/decimal/boolean/choice, ``default``, bilingual ``label``,
+        ``choices`` for a choice). Read a value with :func:`peyvand_sdk.get_setting`; admins
+        change it with ``PUT /api/v1/settings/<key>`` or ``peyvand settings set KEY VALUE``.
+    """
+
+
+@hookspec
 def register_tasks():
     """Offer background tasks: periodic jobs (reminders, trash purge, scheduled reports, ERP
     sync) and tasks other code enqueues.

@@ -29,6 +29,7 @@ from peyvand.jobs import enqueue_task
 from peyvand.manifest import Manifest
 from peyvand.permissions import Forbidden, Permission
 from peyvand.records import InvalidRecord, RecordNotFound, StaleVersion
+from peyvand.settings_store import Setting, get_setting
 from peyvand.signals import plugin_disabled, plugin_enabled, plugin_purged
 from peyvand.storage import current_tenant, tenant_db
 from peyvand.tasks import Task
@@ -49,6 +50,7 @@ __all__ = [
     "PluginError",
     "RecordModel",
     "RecordNotFound",
+    "Setting",
     "StaleVersion",
     "Task",
     "Veto",
@@ -59,6 +61,7 @@ __all__ = [
     "current_tenant",
     "emit_event",
     "enqueue_task",
+    "get_setting",
     "hidden_fields",
     "hookimpl",
     "hookspec",

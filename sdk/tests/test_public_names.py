@@ -5,11 +5,11 @@ import peyvand_sdk
 PINNED = {
     "Actor", "Entity", "EventType", "Forbidden", "InvalidRecord", "KERNEL_API", "Manifest",
     "Model", "Permission", "PeyvandError", "PluginError", "RecordModel", "RecordNotFound",
-    "StaleVersion", "Task", "Veto", "acting_as", "cli_actor", "current_actor", "current_kernel",
-    "current_tenant", "emit_event", "enqueue_task", "hidden_fields", "hookimpl", "hookspec",
-    "permission_scope", "plugin_disabled", "plugin_enabled", "plugin_purged", "public",
-    "record_audit", "record_audit_many", "require_enabled", "require_permission", "restrict",
-    "tenant_db",
+    "Setting", "StaleVersion", "Task", "Veto", "acting_as", "cli_actor", "current_actor",
+    "current_kernel", "current_tenant", "emit_event", "enqueue_task", "get_setting",
+    "hidden_fields", "hookimpl", "hookspec", "permission_scope", "plugin_disabled",
+    "plugin_enabled", "plugin_purged", "public", "record_audit", "record_audit_many",
+    "require_enabled", "require_permission", "restrict", "tenant_db",
 }
 
 

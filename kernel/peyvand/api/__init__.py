@@ -254,5 +254,5 @@ def openapi_document():
 
 
 # Route modules register on the blueprint above.
-from . import access, attachments, custom_fields  # noqa: E402,F401,I001
+from . import access, attachments, custom_fields, settings  # noqa: E402,F401,I001
 from . import background  # noqa: E402,F401,I001
