@@ -166,3 +166,16 @@ def test_sorting_by_a_text_field_pages_through_ties(peyvand_client):
         if not cursor:
             break
     assert seen == sorted(seen, reverse=True) and len(set(seen)) == 7
+
+
+def test_validation_messages_follow_accept_language(peyvand_client):
+    english = peyvand_client.post(PEOPLE, json={"last_name": "x", "consent_sms": "maybe",
+                                                "shoe_size": 1})
+    assert english.json["errors"]["consent_sms"] == ["Not a valid boolean."]
+    persian = peyvand_client.post(PEOPLE, json={"last_name": "x", "consent_sms": "maybe",
+                                                "shoe_size": 1},
+                                  headers={"Accept-Language": "fa-IR,fa;q=0.9,en;q=0.5"})
+    assert persian.status_code == 422
+    message = persian.json["errors"]["consent_sms"][0]
+    assert message != "Not a valid boolean." and any("\u0600" <= ch <= "\u06ff" for ch in message)
+    assert any("\u0600" <= ch <= "\u06ff" for ch in persian.json["errors"]["shoe_size"][0])

@@ -93,9 +93,32 @@ def forbidden(exc: Forbidden):
     return jsonify({"error": "Forbidden", "message": str(exc)}), 403
 
 
+def _in_language(errors):
+    """Validation messages in the language the client asks for with ``Accept-Language``
+    (Persian or English; English when it asks for neither)."""
+    if request.accept_languages.best_match(("en", "fa")) != "fa":
+        return errors
+    from ..web.i18n import translate_error
+
+    previous = getattr(g, "lang", None)
+    g.lang = "fa"
+    try:
+        return _translate(errors, translate_error)
+    finally:
+        g.lang = previous
+
+
+def _translate(value, translate):
+    if isinstance(value, dict):
+        return {k: _translate(v, translate) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_translate(v, translate) for v in value]
+    return translate(value) if isinstance(value, str) else value
+
+
 @blueprint.errorhandler(InvalidRecord)
 def invalid(exc: InvalidRecord):
-    return jsonify({"errors": exc.errors}), 422
+    return jsonify({"errors": _in_language(exc.errors)}), 422
 
 
 @blueprint.errorhandler(RecordNotFound)
