@@ -319,3 +319,27 @@ def test_plugin_api_routes_are_authenticated_by_the_kernel(peyvand_app_factory):
                       headers={"Authorization": ""}).status_code == 401
     assert client.get("/api/v1/apiplugin/feed", headers={"Authorization": ""}).json == {
         "public": True}
+
+
+def test_disable_with_reassignment_per_entity_is_audited(peyvand_app, peyvand_cli):
+    from peyvand_sdk.testing import make_user_client
+
+    leaving = make_user_client(peyvand_app, "leaving", ("salesperson",))
+    make_user_client(peyvand_app, "heir", ("salesperson",))
+    person = leaving.post(PEOPLE, json={"last_name": "customer"}).json["id"]
+    org = leaving.post("/api/v1/contacts/organizations", json={"name": "Co"}).json["id"]
+    result = peyvand_cli("users", "disable", "leaving", "--reassign-to", "heir",
+                         "--entity", "contacts.person")
+    assert result.exit_code == 0, result.output
+    assert "1 records reassigned to heir" in result.output
+    admin = peyvand_app.test_client()
+    kernel = peyvand_app.extensions["peyvand"]
+    with kernel.storage.bound("default"):
+        heir_id = get_user("heir").id
+        leaving_id = get_user("leaving").id
+    assert admin.get(f"{PEOPLE}/{person}").json["owner_id"] == heir_id
+    assert admin.get(f"/api/v1/contacts/organizations/{org}").json["owner_id"] == leaving_id
+    trail = admin.get(f"/api/v1/audit?entity=contacts.person&id={person}").json["data"]
+    assert trail[0]["action"] == "reassign" and trail[0]["via"] == "cli"
+    bad = peyvand_cli("users", "disable", "heir", "--reassign-to", "admin", "--entity", "nope")
+    assert bad.exit_code == 1 and "unknown entity nope" in bad.output

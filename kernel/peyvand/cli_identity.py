@@ -124,9 +124,11 @@ def users_list(ctx, as_json, tenant):
 @users.command("disable")
 @click.argument("name")
 @click.option("--reassign-to", help="Move every record NAME owns to this user (audited).")
+@click.option("--entity", "entities", multiple=True,
+              help="Only records of this entity (repeatable), e.g. contacts.person.")
 @tenant_option
 @click.pass_context
-def users_disable(ctx, name, reassign_to, tenant):
+def users_disable(ctx, name, reassign_to, entities, tenant):
     """Disable NAME: sessions and API tokens stop at once; optionally reassign their records."""
     from .access import Actor
     from .audit import record_many
@@ -139,7 +141,14 @@ def users_disable(ctx, name, reassign_to, tenant):
         if target is not None:
             _, team = user_teams(target)
             actor = Actor(id=None, name="cli", via="cli")
-            for entity_id, entity in sorted(kernel.entities(tenant).items()):
+            known = kernel.entities(tenant)
+            unknown = sorted(set(entities) - set(known))
+            if unknown:
+                raise IdentityError(f"unknown entit{'y' if len(unknown) == 1 else 'ies'} "
+                                    f"{', '.join(unknown)} (entities: {', '.join(sorted(known))})")
+            for entity_id, entity in sorted(known.items()):
+                if entities and entity_id not in entities:
+                    continue
                 model = entity.model
                 ids = [i for (i,) in model.select(model.id).where(model.owner_id == user.id)
                        .tuples()]
