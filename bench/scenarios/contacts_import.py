@@ -79,6 +79,10 @@ def _prepare_tenant(ctx: Context, home: Path, dataset: Path) -> Path:
     kernel = Kernel(settings, only=["contacts"])
     kernel.ensure_tenant("default")
     kernel.enable("contacts")
+    from peyvand.identity import create_user
+
+    with kernel.storage.bound("default"):
+        create_user("bench-admin", roles=("admin",))  # `contacts import` acts as the first admin
     path = kernel.storage.tenant_path("default")
     kernel.storage.close()
 
