@@ -119,3 +119,12 @@ def test_cli_adds_lists_and_removes(peyvand_cli):
     assert "cf_region" in peyvand_cli("fields", "list").output
     assert peyvand_cli("fields", "remove", "contacts.person", "region", "--yes").exit_code == 0
     assert "no custom fields" in peyvand_cli("fields", "list").output
+
+
+def test_decimal_values_read_as_plain_numbers(peyvand_client):
+    add(peyvand_client, name="budget", type="decimal")
+    created = peyvand_client.post(PEOPLE, json={"last_name": "x", "cf_budget": "100.00"})
+    assert created.status_code == 201, created.json
+    assert peyvand_client.get(created.headers["Location"]).json["cf_budget"] == "100"
+    url = created.headers["Location"]
+    assert peyvand_client.patch(url, json={"cf_budget": "2.50"}).json["cf_budget"] == "2.5"

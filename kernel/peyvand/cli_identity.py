@@ -176,6 +176,24 @@ def users_reset_password(ctx, name, password, tenant):
     click.echo(f"password of {name} changed")
 
 
+@users.command("reset-2fa")
+@click.argument("name")
+@tenant_option
+@click.pass_context
+def users_reset_2fa(ctx, name, tenant):
+    """Turn two-factor login off for NAME (a lost phone); they can enrol again (audited)."""
+    from .audit import record
+    from .two_factor import disable
+
+    with _Session(ctx, tenant):
+        user = get_user(name)
+        if not disable(user):
+            raise click.ClickException(f"{name} has no two-factor login to reset")
+        record("peyvand.user", user.id, "two-factor-reset", {"two_factor": ("on", "off")},
+               via="cli")
+    click.echo(f"two-factor login of {name} is off; they can set it up again on their profile")
+
+
 # -- teams --------------------------------------------------------------------------------------
 
 @main.group()

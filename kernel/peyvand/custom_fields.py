@@ -13,6 +13,7 @@ import datetime
 import decimal
 import json
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import peewee
@@ -27,6 +28,12 @@ TYPES = ("text", "long_text", "integer", "decimal", "date", "datetime", "boolean
          "multi_choice", "link")
 NAME = re.compile(r"^[a-z][a-z0-9_]{0,40}$")
 PREFIX = "cf_"
+
+
+def decimal_text(value: decimal.Decimal) -> str:
+    """A decimal as plain text without trailing zeros or an exponent: 100, 2.5, 0.001."""
+    text = format(value.normalize(), "f")
+    return text
 
 
 class CustomFieldError(PeyvandError):
@@ -150,7 +157,7 @@ class FieldDef:
         if self.type in ("integer", "link"):
             return int(value)
         if self.type == "decimal":
-            return str(decimal.Decimal(value).normalize())
+            return decimal_text(decimal.Decimal(value))
         if self.type == "datetime":
             return value.replace(" ", "T")
         return value
@@ -169,6 +176,108 @@ class FieldDef:
         if self.type == "datetime":
             return datetime.datetime.fromisoformat(raw).isoformat(sep=" ")
         return raw
+
+
+    def parse(self, text: str):
+        """Spreadsheet text as the field's validated value, in the form the API shows it
+        (``int``, a decimal as a string, an ISO date, ``bool``, a choice, a sorted list of
+        choices); ``None`` for empty text. Raises ``ValueError`` with a message a user can act
+        on.
+
+        Persian and Arabic-Indic digits are read as digits; dates are ISO (``2024-03-20``) or
+        Jalali (``1403/01/01``: a year below 1700 is Jalali); booleans are true/false, yes/no,
+        1/0 or بله/خیر; a multiple choice is separated by ``,``, ``،``, ``;`` or ``؛``.
+        """
+        raw = " ".join(str(text).translate(_DIGITS).split())
+        if not raw:
+            return None
+        if self.type in ("text", "long_text"):
+            limit = 500 if self.type == "text" else 20000
+            value = str(text).strip()
+            if len(value) > limit:
+                raise ValueError(f"longer than {limit} characters ({len(value)})")
+            return value
+        if self.type in ("integer", "link"):
+            number = _number(raw)
+            if number is None or number != number.to_integral_value():
+                raise ValueError(f"{text!r} is not a whole number")
+            return int(number)
+        if self.type == "decimal":
+            number = _number(raw)
+            if number is None:
+                raise ValueError(f"{text!r} is not a number")
+            return decimal_text(number)  # as from_db shows stored decimals
+        if self.type == "date":
+            return _date(raw, text).isoformat()
+        if self.type == "datetime":
+            day, _, clock = raw.partition(" ")
+            date = _date(day, text)
+            found = re.fullmatch(r"(\d{1,2}):(\d{2})(?::(\d{2}))?", clock) if clock else None
+            if clock and (found is None or int(found[1]) > 23 or int(found[2]) > 59
+                          or int(found[3] or 0) > 59):
+                raise ValueError(f"{text!r} is not a date and time (use 2024-03-20 14:30 or "
+                                 "1403/01/01 14:30)")
+            hour, minute, second = (int(found[1]), int(found[2]), int(found[3] or 0)) if found \
+                else (0, 0, 0)
+            return datetime.datetime(date.year, date.month, date.day, hour, minute,
+                                     second).isoformat()
+        if self.type == "boolean":
+            key = raw.casefold()
+            if key in _TRUE:
+                return True
+            if key in _FALSE:
+                return False
+            raise ValueError(f"{text!r} is not yes or no (use true/false, yes/no, 1/0, بله/خیر)")
+        if self.type == "choice":
+            return self._choice(str(text).strip())
+        parts = [p.strip() for p in re.split(r"[,،;؛]", str(text))]
+        return sorted({self._choice(p) for p in parts if p})
+
+    def _choice(self, value: str) -> str:
+        if value in self.choices:
+            return value
+        folded = [c for c in self.choices if c.casefold() == value.casefold()]
+        if len(folded) == 1:
+            return folded[0]
+        raise ValueError(f"{value!r} is not one of the choices: {', '.join(self.choices)}")
+
+
+_DIGITS = str.maketrans({**{0x06F0 + i: str(i) for i in range(10)},
+                         **{0x0660 + i: str(i) for i in range(10)},
+                         "\u066b": ".", "\u066c": ",", "\u200c": None, "\u200f": None,
+                         "\u200e": None})
+_TRUE = frozenset({"true", "yes", "1", "بله", "بلی", "آری"})
+_FALSE = frozenset({"false", "no", "0", "خیر", "نه"})
+_GROUPED = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
+_DATE_TEXT = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})")
+
+
+def _number(raw: str) -> decimal.Decimal | None:
+    """``raw`` (digits folded) as a finite Decimal: ``1,234.5`` and ``1234`` alike."""
+    text = raw.replace(" ", "")
+    if _GROUPED.fullmatch(text):
+        text = text.replace(",", "")
+    try:
+        number = decimal.Decimal(text)
+    except decimal.InvalidOperation:
+        return None
+    return number if number.is_finite() else None
+
+
+def _date(raw: str, text) -> datetime.date:
+    found = _DATE_TEXT.fullmatch(raw)
+    if found is None:
+        raise ValueError(f"{text!r} is not a date (use 2024-03-20, or Jalali 1403/01/01)")
+    year, month, day = (int(g) for g in found.groups())
+    try:
+        if year < 1700:
+            import jdatetime
+
+            return jdatetime.date(year, month, day).togregorian()
+        return datetime.date(year, month, day)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a date of the "
+                         f"{'Jalali' if year < 1700 else 'Gregorian'} calendar") from None
 
 
 def definitions(entity_id: str | None = None) -> list[FieldDef]:
@@ -249,3 +358,89 @@ def save_values(entity_id: str, defs: list[FieldDef], record_id: int, values: di
                  d.column: v} for v in d.to_db(values[d.key])]
         if rows:
             CustomValue.insert_many(rows).execute()
+
+
+def _stored_rows(entity_id: str, by_key: dict, loaders: dict, record_id: int,
+                 values: Mapping) -> tuple:
+    """``(field ids to clear, value rows to insert)`` for one record; validates ``values``."""
+    from marshmallow import ValidationError
+
+    from .records import InvalidRecord
+
+    unknown = sorted(k for k in values if k not in by_key)
+    if unknown:
+        raise InvalidRecord({k: [f"{entity_id} has no custom field {k!r} (custom fields: "
+                                 f"{', '.join(sorted(by_key)) or 'none'})"] for k in unknown})
+    clear, rows, errors = [], [], {}
+    for key, value in values.items():
+        d = by_key[key]
+        try:
+            loaded = None if value is None else loaders[key].deserialize(value)
+        except ValidationError as exc:
+            errors[key] = exc.messages if isinstance(exc.messages, list) else [str(exc)]
+            continue
+        clear.append(d.id)
+        rows += [(entity_id, record_id, d.id, d.column, v) for v in d.to_db(loaded)]
+    if errors:
+        raise InvalidRecord(errors)
+    return clear, rows
+
+
+def save_values_many(entity_id: str, rows: Iterable[tuple[int, Mapping]]) -> int:
+    """Replace the custom values of many records: ``rows`` are ``(record_id, {cf_key: value})``
+    with values in the API's form (``None`` or ``[]`` clears a field); keys absent from a
+    mapping are left alone. Validated first (:class:`~peyvand.records.InvalidRecord`, nothing
+    written), then deleted and inserted with ``executemany``. Not audited and the record's
+    version is not changed: the caller does both. Returns the number of records written."""
+    by_key = {d.key: d for d in definitions(entity_id)}
+    loaders = {k: d.marshmallow_field() for k, d in by_key.items()}
+    clear: list[tuple[int, int]] = []
+    inserts: dict[str, list[tuple]] = {}
+    count = 0
+    for record_id, values in rows:
+        if not values:
+            continue
+        fields, stored = _stored_rows(entity_id, by_key, loaders, record_id, values)
+        clear += [(record_id, f) for f in fields]
+        for entity, rid, field_id, column, value in stored:
+            inserts.setdefault(column, []).append((entity, rid, field_id, value))
+        count += 1
+    if not count:
+        return 0
+    db = CustomValue._meta.database
+    table = CustomValue._meta.table_name
+    with db.atomic():       # a savepoint inside the caller's transaction, if it has one
+        _write_values(db, table, clear, inserts)
+    return count
+
+
+def _write_values(db, table: str, clear: list, inserts: dict) -> None:
+    p = db.param
+    cursor = db.cursor()
+    try:
+        for start in range(0, len(clear), 5000):
+            cursor.executemany(f'DELETE FROM "{table}" WHERE "record_id" = {p} AND '
+                               f'"field_id" = {p}', clear[start:start + 5000])
+        for column, values in inserts.items():
+            for start in range(0, len(values), 5000):
+                cursor.executemany(
+                    f'INSERT INTO "{table}" ("entity", "record_id", "field_id", "{column}") '
+                    f"VALUES ({p}, {p}, {p}, {p})", values[start:start + 5000])
+    finally:
+        cursor.close()
+
+
+def save_values_for(entity_id: str, record_id: int, values: Mapping) -> None:
+    """Replace one record's custom values (see :func:`save_values_many`)."""
+    save_values_many(entity_id, [(record_id, values)])
+
+
+def load_values_for(entity_id: str, record_ids: Iterable[int]) -> dict:
+    """``{record_id: {cf_key: value}}`` of every custom field of ``entity_id`` (API form), 500
+    records per query."""
+    defs = definitions(entity_id)
+    ids = list(record_ids)
+    out: dict = {}
+    for start in range(0, len(ids), 500):
+        out.update(load_values(entity_id, defs, ids[start:start + 500]))
+    return out

@@ -241,3 +241,28 @@ def after_record_save(entity, record, changes, action):
     :param action: ``"create"``, ``"update"``, ``"delete"`` or ``"restore"``.
     :return: ignored.
     """
+
+
+# --------------------------------------------------------------------------------------------
+# Identity
+# --------------------------------------------------------------------------------------------
+
+@hookspec(firstresult=True)
+def send_password_reset(user, link):
+    """Send ``user`` the link that lets them choose a new password (the e-mail plugin's job).
+
+    Called when someone asks for a reset on the web workspace's "forgot password" page and the
+    name or e-mail address they typed matches an active user, in the tenant's database context
+    and outside any transaction. The link is absolute, works once and expires in one hour; do
+    not log it. Sending can be slow: queue the mail as a background job rather than wait for
+    the server here. The page answers the same whatever happens, so accounts cannot be
+    enumerated through it.
+
+    :param user: the :class:`peyvand.identity.User` (``name``, ``email``, ``language``,
+        ``display_name``); it may have no e-mail address.
+    :param link: the absolute URL of the "set a new password" page for this request.
+    :return: ``True`` (any non-``None`` value) once the message is queued or sent; ``None`` to
+        leave it to another plugin. While no enabled plugin implements this hook, the page
+        tells users that an administrator must reset their password
+        (``peyvand users reset-password NAME``).
+    """

@@ -138,7 +138,49 @@ class LoginFailure(Model):
         indexes = ((("address", "at"), False),)
 
 
-MODELS = [User, Team, Role, Membership, UserRole, Grant, FieldRule, Token, LoginFailure]
+class UserTotp(Model):
+    """A user's TOTP secret, Fernet-encrypted with a key derived from the instance's
+    ``secret_key`` file (see :mod:`peyvand.two_factor`); ``confirmed_at`` is set once the user
+    typed a first code, and only then does login ask for one."""
+
+    user = peewee.ForeignKeyField(User, primary_key=True, on_delete="CASCADE")
+    secret = peewee.TextField()
+    confirmed_at = peewee.DateTimeField(null=True)
+    last_step = peewee.BigIntegerField(null=True)  # the last accepted time step: no replay
+    created_at = peewee.DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "peyvand_user_totp"
+
+
+class RecoveryCode(Model):
+    """One-time recovery codes for a user with TOTP, stored as keyed hashes."""
+
+    id = peewee.AutoField()
+    user = peewee.ForeignKeyField(User, on_delete="CASCADE")
+    code_hash = peewee.CharField(max_length=64)
+    used_at = peewee.DateTimeField(null=True)
+
+    class Meta:
+        table_name = "peyvand_recovery_code"
+
+
+class PasswordReset(Model):
+    """A password-reset link: only the SHA-256 of its token is kept; single use, expiring."""
+
+    id = peewee.AutoField()
+    user = peewee.ForeignKeyField(User, on_delete="CASCADE")
+    token_hash = peewee.CharField(max_length=64, unique=True)
+    created_at = peewee.DateTimeField(default=utcnow)
+    expires_at = peewee.DateTimeField()
+    used_at = peewee.DateTimeField(null=True)
+
+    class Meta:
+        table_name = "peyvand_password_reset"
+
+
+MODELS = [User, Team, Role, Membership, UserRole, Grant, FieldRule, Token, LoginFailure,
+          UserTotp, RecoveryCode, PasswordReset]
 ADDRESS_LOCK_AFTER = 20
 
 
@@ -175,22 +217,58 @@ def address_failures(address: str) -> int:
                                         & (LoginFailure.at > since)).count())
 
 
-def verify_password(name: str, password: str, address: str = "") -> User:
+def verify_password(name: str, password: str, address: str = "", *,
+                    clear_failures: bool = True) -> User:
     """Return the user if the password is right.
 
     Failures are counted per account (locked for ``LOCK_MINUTES`` after ``LOCK_AFTER``) and
     per address (locked after ``ADDRESS_LOCK_AFTER`` within the window, whatever the account).
+    With ``clear_failures=False`` a right password leaves the account's count alone, for a login
+    that still needs a second factor (:func:`clear_failed_logins` once that is right too), so
+    wrong two-factor codes add up to the same lock.
     """
     now = utcnow()
     if address and address_failures(address) >= ADDRESS_LOCK_AFTER:
         raise IdentityError(f"too many failed logins from this address; try again in "
                             f"{LOCK_MINUTES} minutes")
     try:
-        return _verify(name, password, now)
+        user = _verify(name, password, now)
     except IdentityError:
         if address:
             LoginFailure.create(address=address, at=now)
         raise
+    if clear_failures:
+        clear_failed_logins(user)
+    return user
+
+
+def check_not_locked(user: User, address: str = "") -> None:
+    """Raise :class:`IdentityError` while ``user`` or ``address`` is locked out."""
+    if address and address_failures(address) >= ADDRESS_LOCK_AFTER:
+        raise IdentityError(f"too many failed logins from this address; try again in "
+                            f"{LOCK_MINUTES} minutes")
+    if user.locked_until and user.locked_until > utcnow():
+        raise IdentityError(f"too many failed logins; try again after "
+                            f"{user.locked_until:%H:%M} UTC")
+
+
+def note_failed_login(user: User, address: str = "") -> None:
+    """Count one failed login against ``user`` (locking the account after ``LOCK_AFTER``) and
+    ``address``."""
+    now = utcnow()
+    user.failed_logins += 1
+    if user.failed_logins >= LOCK_AFTER:
+        user.locked_until = now + datetime.timedelta(minutes=LOCK_MINUTES)
+        user.failed_logins = 0
+    user.save(only=[User.failed_logins, User.locked_until])
+    if address:
+        LoginFailure.create(address=address, at=now)
+
+
+def clear_failed_logins(user: User) -> None:
+    if user.failed_logins or user.locked_until:
+        user.failed_logins, user.locked_until = 0, None
+        user.save(only=[User.failed_logins, User.locked_until])
 
 
 def _verify(name: str, password: str, now) -> User:
@@ -205,15 +283,8 @@ def _verify(name: str, password: str, now) -> User:
     try:
         _hasher().verify(user.password_hash, password)
     except VerifyMismatchError:
-        user.failed_logins += 1
-        if user.failed_logins >= LOCK_AFTER:
-            user.locked_until = now + datetime.timedelta(minutes=LOCK_MINUTES)
-            user.failed_logins = 0
-        user.save(only=[User.failed_logins, User.locked_until])
+        note_failed_login(user)  # the address is counted by verify_password
         raise IdentityError("wrong user name or password") from None
-    if user.failed_logins or user.locked_until:
-        user.failed_logins, user.locked_until = 0, None
-        user.save(only=[User.failed_logins, User.locked_until])
     return user
 
 

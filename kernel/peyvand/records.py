@@ -537,7 +537,9 @@ def _plain_custom(value):
     if isinstance(value, list):
         return sorted(value)
     if isinstance(value, decimal.Decimal):
-        return str(value.normalize())
+        from .custom_fields import decimal_text
+
+        return decimal_text(value)
     if isinstance(value, datetime.datetime):
         return value.replace(microsecond=0).isoformat()
     if isinstance(value, datetime.date):

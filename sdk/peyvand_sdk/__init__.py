@@ -21,6 +21,10 @@ from peyvand.access import (
 )
 from peyvand.audit import record as record_audit
 from peyvand.audit import record_many as record_audit_many
+from peyvand.custom_fields import definitions as custom_fields
+from peyvand.custom_fields import load_values_for as load_custom_values
+from peyvand.custom_fields import save_values_for as save_custom_values
+from peyvand.custom_fields import save_values_many as save_custom_values_many
 from peyvand.entities import Entity, Model, RecordModel
 from peyvand.errors import PeyvandError, PluginError, Veto
 from peyvand.events import EventType, emit_event
@@ -59,12 +63,14 @@ __all__ = [
     "current_actor",
     "current_kernel",
     "current_tenant",
+    "custom_fields",
     "emit_event",
     "enqueue_task",
     "get_setting",
     "hidden_fields",
     "hookimpl",
     "hookspec",
+    "load_custom_values",
     "permission_scope",
     "plugin_disabled",
     "plugin_enabled",
@@ -75,5 +81,7 @@ __all__ = [
     "require_enabled",
     "require_permission",
     "restrict",
+    "save_custom_values",
+    "save_custom_values_many",
     "tenant_db",
 ]

@@ -10,6 +10,8 @@ PINNED = {
     "hidden_fields", "hookimpl", "hookspec", "permission_scope", "plugin_disabled",
     "plugin_enabled", "plugin_purged", "public", "record_audit", "record_audit_many",
     "require_enabled", "require_permission", "restrict", "tenant_db",
+    # Custom fields (issue #4): definitions with parse(), and bulk reads and writes of values.
+    "custom_fields", "load_custom_values", "save_custom_values", "save_custom_values_many",
 }
 
 

@@ -66,23 +66,29 @@ def roles_import():
 
 @blueprint.post("/auth/token")
 def login_token():
-    """Exchange a user name and password for an API token that expires in a day.
+    """Exchange a user name and password (and, for an account with two-factor login, its
+    ``"code"``: a TOTP code or a recovery code) for an API token that expires in a day.
 
-    Failures are slowed (a growing delay), then locked per account and per address.
+    Failures are slowed (a growing delay), then locked per account and per address; a wrong
+    two-factor code counts as a failure.
     """
     import time
 
-    from ..identity import address_failures, create_token, verify_password
+    from ..identity import address_failures, create_token
+    from ..two_factor import authenticate
 
     body = request.get_json(silent=True) or {}
     missing = {k: ["required"] for k in ("name", "password") if not body.get(k)}
     if missing:
         raise InvalidRecord(missing)
     address = request.remote_addr or ""
-    db = _kernel().storage.database_for(g.tenant)
+    kernel = _kernel()
+    db = kernel.storage.database_for(g.tenant)
+    code = body.get("code")
     try:
         # Outside a transaction: the failure counters must stay written when this fails.
-        user = verify_password(str(body["name"]), str(body["password"]), address)
+        user = authenticate(str(body["name"]), str(body["password"]),
+                            str(code) if code else None, address, kernel.settings.home)
     except IdentityError as exc:
         time.sleep(min(0.1 * address_failures(address), 2.0))
         return jsonify({"error": "Unauthorized", "message": str(exc)}), 401

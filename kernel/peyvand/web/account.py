@@ -16,11 +16,13 @@ from flask import (
     url_for,
 )
 
+from .. import two_factor
 from ..identity import (
     IdentityError,
     User,
     address_failures,
     check_password_policy,
+    clear_failed_logins,
     create_user,
     set_password,
     verify_password,
@@ -86,12 +88,16 @@ def login():
         else:
             try:
                 # Outside a transaction: the failure counters must stay written when this fails.
-                user = verify_password(name, password, address)
+                # The count is cleared only once a second factor (if any) is right too.
+                user = verify_password(name, password, address, clear_failures=False)
             except IdentityError as exc:
                 time.sleep(min(0.1 * address_failures(address), 2.0))
                 error = (_("Too many failed attempts. Wait 15 minutes and try again.")
                          if "too many" in str(exc) else _("Wrong user name or password."))
             else:
+                if two_factor.enabled(user):
+                    return security.start_second_step(user, request.args.get("next"))
+                clear_failed_logins(user)
                 web_session.log_in(user, g.tenant)
                 return redirect(web_session.safe_next(request.args.get("next")))
     return render_template("peyvand/login.html", error=error, name=name), \
@@ -212,7 +218,8 @@ def profile():
                     return redirect(url_for("peyvand_web.profile"))
     row = User.get_by_id(user.id)
     return render_template("peyvand/profile.html", row=row, errors=errors,
-                           roles=sorted(user.actor.roles)), (400 if errors else 200)
+                           roles=sorted(user.actor.roles),
+                           two_factor=security.profile_context(row)), (400 if errors else 200)
 
 
 # -- search ------------------------------------------------------------------------------------
@@ -254,3 +261,7 @@ def web_manifest():
     })
     response.mimetype = "application/manifest+json"
     return response
+
+
+# The two-factor and password-reset pages register on the same blueprint.
+from . import security  # noqa: E402

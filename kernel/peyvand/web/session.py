@@ -28,6 +28,7 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 PUBLIC_ENDPOINTS = frozenset({
     "peyvand_web.login", "peyvand_web.setup", "peyvand_web.set_language",
     "peyvand_web.web_manifest", "peyvand_web.api_docs", "peyvand_web.api_docs_asset",
+    "peyvand_web.login_code", "peyvand_web.forgot_password", "peyvand_web.reset_password",
     "static",
 })
 

@@ -25,7 +25,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from peyvand_contacts.text import fold
 
-__all__ = ["DEFAULT_PERSON_SYNONYMS", "guess_mapping", "header_key"]
+__all__ = ["DEFAULT_PERSON_SYNONYMS", "custom_field_synonyms", "guess_mapping", "header_key"]
 
 #: Synonyms for the fields of a person, in Persian and English.  A synonym
 #: that starts with ``=`` matches only a header that is exactly that word:
@@ -75,6 +75,22 @@ DEFAULT_PERSON_SYNONYMS: Mapping[str, Sequence[str]] = {
 }
 
 _NOT_ALNUM = re.compile(r"[\W_]+")
+
+
+def custom_field_synonyms(fields: Iterable) -> dict[str, tuple[str, ...]]:
+    """Synonyms for an admin's custom fields (objects with ``key``, ``name`` and ``label``
+    ``{"en", "fa"}``, as ``peyvand_sdk.custom_fields`` returns them): the key (``cf_tier``),
+    the name and both labels, each matching only a header that is exactly that text.
+
+    Pass them *after* the built-in synonyms: on a tie the built-in field wins, since
+    :func:`guess_mapping` gives an exact key to the first field that names it.
+    """
+    out: dict[str, tuple[str, ...]] = {}
+    for f in fields:
+        label = getattr(f, "label", None) or {}
+        words = (f.key, f.name, label.get("en"), label.get("fa"))
+        out[f.key] = tuple(dict.fromkeys("=" + w for w in words if w and w.strip()))
+    return out
 
 
 def header_key(text: str) -> str:

@@ -44,7 +44,12 @@ from peyvand_contacts.emails import InvalidEmail, normalize_email
 from peyvand_contacts.entities import LIFECYCLE_STAGES, ORGANIZATION, PERSON
 from peyvand_contacts.identifiers import InvalidIdentifier
 from peyvand_contacts.identifiers import national_id as check_national_id
-from peyvand_contacts.importing.mapping import DEFAULT_PERSON_SYNONYMS, guess_mapping, header_key
+from peyvand_contacts.importing.mapping import (
+    DEFAULT_PERSON_SYNONYMS,
+    custom_field_synonyms,
+    guess_mapping,
+    header_key,
+)
 from peyvand_contacts.importing.readers import ImportFileError, read_rows
 from peyvand_contacts.models import ImportBatch, ImportItem, Organization, Person
 from peyvand_contacts.phones import InvalidPhone, normalize_phone
@@ -53,8 +58,11 @@ from peyvand_sdk import (
     PeyvandError,
     Veto,
     current_actor,
+    custom_fields,
+    load_custom_values,
     record_audit_many,
     require_permission,
+    save_custom_values_many,
     tenant_db,
 )
 
@@ -91,6 +99,11 @@ FIELDS = (
     "job_title", "national_id", "city", "source", "lifecycle_stage", "consent_email",
     "consent_sms",
 )
+# Besides these, a column can go to an admin's custom field of ``contacts.person`` by its API
+# key, ``cf_<name>``: guessed from a header that is exactly its key, name or English or
+# Persian label, its text read by the field's ``parse`` (a value in the wrong form fails the
+# row like any other field).
+
 #: Fields that mapping.guess_mapping knows but a person has no column for: accepted in a
 #: mapping and reported as not imported.
 NOT_STORED = tuple(f for f in DEFAULT_PERSON_SYNONYMS if f not in FIELDS)
@@ -352,20 +365,22 @@ def load_mapping(spec: str | Path, home: str | Path | None = None
     return {k: (v or None) for k, v in columns.items()}, rules
 
 
-def resolve_mapping(headers: Sequence[str], given: Mapping[str, str | None] | None
-                    ) -> dict[str, str | None]:
+def resolve_mapping(headers: Sequence[str], given: Mapping[str, str | None] | None,
+                    custom: Sequence = ()) -> dict[str, str | None]:
     """``{header: field or None}`` for the file's headers: guessed, or from ``given`` (whose
-    headers are compared loosely, as :func:`~.mapping.header_key` does)."""
+    headers are compared loosely, as :func:`~.mapping.header_key` does).  ``custom`` are the
+    person's custom fields (``peyvand_sdk.custom_fields``): their ``cf_`` keys are fields too."""
+    custom_keys = [d.key for d in custom]
+    known = set(FIELDS) | set(NOT_STORED) | set(custom_keys)
     if given is None:
-        mapping = guess_mapping(headers, SYNONYMS)
-        return {h: (f if f in FIELDS or f in NOT_STORED else None) for h, f in mapping.items()}
+        mapping = guess_mapping(headers, {**SYNONYMS, **custom_field_synonyms(custom)})
+        return {h: (f if f in known else None) for h, f in mapping.items()}
     by_key = {header_key(h): f for h, f in given.items()}
     mapping = {h: by_key.get(header_key(h)) for h in headers}
-    known = set(FIELDS) | set(NOT_STORED)
     unknown = sorted({f for f in mapping.values() if f is not None and f not in known})
     if unknown:
         raise ImportFailed(f"the mapping names unknown field(s) {', '.join(unknown)}; fields "
-                           f"are: {', '.join(FIELDS)}")
+                           f"are: {', '.join([*FIELDS, *custom_keys])}")
     seen: dict[str, str] = {}
     for header, target in mapping.items():
         if target is None:
@@ -464,14 +479,18 @@ class _NewOrg:
 class _Target:
     """A person this import creates or may change; ``values`` follow ``_COLUMNS``."""
 
-    __slots__ = ("id", "values", "old", "version", "row", "touched")
+    __slots__ = ("id", "values", "old", "version", "row", "touched", "custom", "custom_old")
 
     def __init__(self, values: list, *, id: int | None = None, version: int = 0,
-                 row: int = 0):
+                 row: int = 0, custom: dict | None = None):
         self.id = id                  # None until written, for a new person
         self.values = values
         # Column index -> value before the import; made when an existing person changes.
         self.old: dict[int, Any] | None = None
+        # cf_ key -> value (the API's form) of the custom fields the file maps, and for an
+        # existing person, cf_ key -> value before the import of those the import changes.
+        self.custom: dict[str, Any] = custom or {}
+        self.custom_old: dict[str, Any] | None = None
         self.version = version
         self.row = row                # the row that created it (new) or first changed it
         self.touched = False          # an earlier row of this file created or changed it
@@ -479,6 +498,11 @@ class _Target:
     @property
     def new(self) -> bool:
         return self.version == 0
+
+    def custom_changed(self) -> list[str]:
+        """The cf_ keys whose value this import changes on an existing person."""
+        old = self.custom_old
+        return [k for k, v in old.items() if v != self.custom.get(k)] if old else []
 
 
 def _database() -> peewee.Database:
@@ -531,8 +555,10 @@ def import_people(source, *, filename: str | None = None,
                                 sheet=options.sheet)
     except ImportFileError as exc:
         raise ImportFailed(str(exc)) from None
+    _bind_entity()
+    custom = custom_fields(PERSON.id)
     with source_file:
-        mapping = resolve_mapping(source_file.headers, options.mapping)
+        mapping = resolve_mapping(source_file.headers, options.mapping, custom)
         result = ImportResult(file_name=source_file.filename, format=source_file.format,
                               encoding=source_file.encoding, mapping=mapping,
                               rules=tuple(options.rules))
@@ -547,10 +573,10 @@ def import_people(source, *, filename: str | None = None,
             result.warnings.append("no column is mapped to last_name or full_name: rows can "
                                    "update people but not create them")
         try:
-            rows = _normalise_rows(source_file, mapping, options, result, progress)
+            rows = _normalise_rows(source_file, mapping, options, result, progress, custom)
         except ImportFileError as exc:    # found while reading on: bad bytes, a broken row
             raise ImportFailed(str(exc)) from None
-    planner = _Planner(options, result, hooks)
+    planner = _Planner(options, result, hooks, custom)
     planner.plan(rows)
     del rows
     if options.dry_run:
@@ -567,10 +593,13 @@ def import_people(source, *, filename: str | None = None,
     return result
 
 
-def _normalise_rows(source_file, mapping, options, result, progress):
-    """Read every row into ``(row number, values, errors)``: ``values`` follow ``_COLUMNS``
-    (``organization_id`` holds the organisation's name for now), ``errors`` is ``None`` or a
-    list of :class:`RowError`."""
+def _normalise_rows(source_file, mapping, options, result, progress, custom=()):
+    """Read every row into ``(row number, values, errors, extra)``: ``values`` follow
+    ``_COLUMNS`` (``organization_id`` holds the organisation's name for now), ``errors`` is
+    ``None`` or a list of :class:`RowError`, ``extra`` the row's non-empty custom field values
+    by ``cf_`` key (``None`` when the row has none)."""
+    by_key = {d.key: d for d in custom}
+    extras: list[tuple[int, str, Callable]] = []      # (cell index, cf_ key, parse)
     region = options.region.upper() if options.region else None
     text_checks = {f: _text(n) for f, n in _MAX_LENGTH.items()}
     checks: dict[str, Callable[[str], Any]] = {
@@ -595,6 +624,10 @@ def _normalise_rows(source_file, mapping, options, result, progress):
             phone_col = index
         elif target == "full_name":
             full_col = index
+        elif target in by_key:
+            d = by_key[target]
+            parse = d.parse if d.type in ("long_text", "text", "link") else _shared(d.parse)
+            extras.append((index, target, parse))
         elif target in slot:
             check = checks[target]
             if target in _REPEATED:
@@ -611,7 +644,7 @@ def _normalise_rows(source_file, mapping, options, result, progress):
         if progress is not None and not count % 5000:
             progress("read", count, None)
         values: list = [None] * width
-        errors = None
+        errors = extra = None
         for index, position, name, check in plain:
             cell = cells[index]
             if cell:
@@ -659,7 +692,20 @@ def _normalise_rows(source_file, mapping, options, result, progress):
                 errors = errors or []
                 errors.append(RowError(row_number, phone_field, headers[phone_index], cell,
                                        _message(exc)))
-        append((row_number, None if errors else values, errors))
+        for index, key, parse in extras:
+            cell = cells[index]
+            if cell:
+                try:
+                    value = parse(cell)
+                except ValueError as exc:
+                    errors = errors or []
+                    errors.append(RowError(row_number, key, headers[index], cell,
+                                           _message(exc)))
+                    continue
+                if value not in (None, []):
+                    extra = extra or {}
+                    extra[key] = value
+        append((row_number, None if errors else values, errors, extra))
     result.rows = count
     if progress is not None:
         progress("read", count, count)
@@ -691,8 +737,11 @@ def _message(exc: Exception) -> str:
 class _Planner:
     """Matches normalised rows to people and decides, row by row, what to write."""
 
-    def __init__(self, options: ImportOptions, result: ImportResult, hooks):
+    def __init__(self, options: ImportOptions, result: ImportResult, hooks, custom=()):
         self.options = options
+        mapped = set(result.mapping.values())
+        self.custom_keys = [d.key for d in custom if d.key in mapped]
+        self.required = [d.key for d in custom if d.required]
         self.result = result
         self.hooks = hooks
         self.rules = tuple(options.rules)
@@ -746,7 +795,7 @@ class _Planner:
                     'SELECT first_name, last_name, organization_id, id FROM "contacts_person" '
                     "WHERE deleted_at IS NULL ORDER BY id DESC")}
         # Fetch the people some row matches, by id in chunks (never one query per row).
-        valid = [values for _, values, errors in rows if not errors]
+        valid = [values for _, values, errors, _ in rows if not errors]
         wanted = set()
         for on, slot in (("email", _EMAIL), ("phone", _PHONE)):
             index = self.index[on]
@@ -768,6 +817,10 @@ class _Planner:
                 values[_CEMAIL] = bool(values[_CEMAIL])
                 values[_CSMS] = bool(values[_CSMS])
                 self.existing[person_id] = _Target(values, id=person_id, version=version)
+        if self.custom_keys and self.existing:   # their custom values, 500 people a query
+            keys = self.custom_keys
+            for person_id, stored in load_custom_values(PERSON.id, list(self.existing)).items():
+                self.existing[person_id].custom = {k: stored.get(k) for k in keys}
 
     # -- organisations ---------------------------------------------------------------------
     def _organization(self, name: str, row: int):
@@ -833,7 +886,7 @@ class _Planner:
         preview_limit = self.options.preview_rows
         preview = result.preview
         errors = result.errors
-        for row_number, values, row_errors in rows:
+        for row_number, values, row_errors, extra in rows:
             detail = len(preview) < preview_limit
             if row_errors:
                 errors.extend(row_errors)
@@ -846,7 +899,7 @@ class _Planner:
                 values[_ORG] = self._organization(values[_ORG], row_number)
             rule, target = self._find(values)
             if target is None or rule.action == "create":
-                self._create(row_number, values, rule, target, detail)
+                self._create(row_number, values, rule, target, detail, extra)
                 continue
             earlier = target.touched
             if rule.action == "skip":
@@ -858,7 +911,7 @@ class _Planner:
                         merged_into=target.row if earlier else None, matched_on=rule.on,
                         name=_display(target.values), rule_skip=True))
                 continue
-            changes = self._apply(target, values, overwrite=rule.action == "overwrite")
+            changes = self._apply(target, values, extra, overwrite=rule.action == "overwrite")
             if not changes:
                 result.skipped += 1
                 action = "skip"
@@ -891,17 +944,22 @@ class _Planner:
         used = {id(t.values[_ORG]) for t in (*self.creates, *self.updates.values())}
         return [o for o in self.new_orgs.values() if id(o) in used]
 
-    def _create(self, row_number, values, rule, matched, detail) -> None:
+    def _create(self, row_number, values, rule, matched, detail, extra=None) -> None:
         result = self.result
-        if not values[_LAST]:
-            error = RowError(row_number, "last_name", None, "",
-                             "a new person needs a last name (map a last-name or full-name "
-                             "column)")
-            result.errors.append(error)
+        missing = [k for k in self.required if not (extra and k in extra)]
+        if not values[_LAST] or missing:
+            errors = [RowError(row_number, key, None, "",
+                               "a new person needs a value for this required custom field")
+                      for key in missing]
+            if not values[_LAST]:
+                errors.insert(0, RowError(row_number, "last_name", None, "",
+                                          "a new person needs a last name (map a last-name or "
+                                          "full-name column)"))
+            result.errors.extend(errors)
             result.failed += 1
             self._note(row_number, "fail", None)
             if detail:
-                result.preview.append(RowPreview(row_number, "fail", errors=[error]))
+                result.preview.append(RowPreview(row_number, "fail", errors=errors))
             return
         if values[_STAGE] is None:
             values[_STAGE] = "lead"
@@ -909,7 +967,7 @@ class _Planner:
             values[_CEMAIL] = False
         if values[_CSMS] is None:
             values[_CSMS] = False
-        target = _Target(values, row=row_number)
+        target = _Target(values, row=row_number, custom=dict(extra) if extra else None)
         target.touched = True
         self.creates.append(target)
         self._register(target)
@@ -920,9 +978,9 @@ class _Planner:
                 row_number, "create", matched_on=rule.on if rule else None,
                 person_id=matched.id if matched is not None else None,
                 merged_into=matched.row if matched is not None and matched.touched else None,
-                changes=self._preview_of_new(values), name=_display(values)))
+                changes=self._preview_of_new(values, target.custom), name=_display(values)))
 
-    def _preview_of_new(self, values) -> dict:
+    def _preview_of_new(self, values, custom=None) -> dict:
         changes = {}
         for i, value in enumerate(values):
             if value is None or (i == _STAGE and value == "lead") or (
@@ -932,10 +990,14 @@ class _Planner:
                 changes["organization"] = (None, self._org_name(value))
             else:
                 changes[_COLUMNS[i]] = (None, value)
+        for key, value in (custom or {}).items():
+            changes[key] = (None, value)
         return changes
 
-    def _apply(self, target: _Target, values, *, overwrite: bool) -> dict:
-        """Copy the row's values into ``target``; return ``{field: (old, new)}``."""
+    def _apply(self, target: _Target, values, extra=None, *, overwrite: bool) -> dict:
+        """Copy the row's values (and custom values ``extra``) into ``target``; return
+        ``{field: (old, new)}``.  Custom values follow the same rule as the columns: filled
+        when empty, or replaced by ``overwrite``; an empty cell never erases one."""
         current = target.values
         old = target.old
         changes = {}
@@ -957,6 +1019,18 @@ class _Planner:
             if i == _ORG:
                 name, have, value = "organization", self._org_name(have), self._org_name(value)
             changes[name] = (have, value)
+        if extra:
+            custom = target.custom
+            for key, value in extra.items():
+                have = custom.get(key)
+                if have == value or (not overwrite and have not in (None, "", [])):
+                    continue
+                if not target.new:
+                    if target.custom_old is None:
+                        target.custom_old = {}
+                    target.custom_old.setdefault(key, have)
+                custom[key] = value
+                changes[key] = (have, value)
         return changes
 
     # -- other plugins' save hooks ---------------------------------------------------------
@@ -987,10 +1061,15 @@ class _Planner:
 
     def _changes(self, target: _Target) -> dict:
         if target.new:
-            return {c: (None, v.id if isinstance(v, _NewOrg) else v)
-                    for c, v in zip(_COLUMNS, target.values, strict=True) if v is not None}
-        return {_COLUMNS[i]: (old, target.values[i]) for i, old in target.old.items()
-                if old != target.values[i]}
+            changes = {c: (None, v.id if isinstance(v, _NewOrg) else v)
+                       for c, v in zip(_COLUMNS, target.values, strict=True) if v is not None}
+            changes.update((k, (None, v)) for k, v in target.custom.items())
+            return changes
+        changes = {_COLUMNS[i]: (old, target.values[i]) for i, old in (target.old or {}).items()
+                   if old != target.values[i]}
+        changes.update((k, (target.custom_old[k], target.custom[k]))
+                       for k in target.custom_changed())
+        return changes
 
     def _run_before_hooks(self) -> None:
         """Let other plugins veto or adjust each person; a veto fails the rows behind it."""
@@ -1116,29 +1195,36 @@ class _Planner:
                 if progress is not None:
                     progress("write", done, total)
             items.extend(("person", t.id, "created", 1, None) for t in creates)
+            # Their custom values: validated again and written with executemany.
+            save_custom_values_many(PERSON.id, [(t.id, t.custom) for t in creates if t.custom])
 
-        # Updated people: grouped by the set of columns they change; compare-and-set on the
-        # version, so a person edited meanwhile makes the whole import roll back.
+        # Updated people: grouped by the set of columns they change (none: only custom
+        # values change, and the version still goes up); compare-and-set on the version, so a
+        # person edited meanwhile makes the whole import roll back.
         updates = list(self.updates.values())
         groups: dict[tuple[int, ...], list[_Target]] = {}
+        custom_rows = []
         for target in updates:
             org = target.values[_ORG]
             if org is not None and not isinstance(org, int):
                 target.values[_ORG] = org.id
-            changed = tuple(sorted(i for i, old in target.old.items()
+            changed = tuple(sorted(i for i, old in (target.old or {}).items()
                                    if old != target.values[i]))
-            if changed:
+            custom_changed = target.custom_changed()
+            if changed or custom_changed:
                 groups.setdefault(changed, []).append(target)
+            if custom_changed:
+                custom_rows.append((target.id, {k: target.custom[k] for k in custom_changed}))
         for changed, group in groups.items():
             sets = [_COLUMNS[i] for i in changed]
-            if search_text is not None:
+            if search_text is not None and changed:
                 sets.append("search_text")
             sql = _update_sql(db, "contacts_person", [*sets, "version", "updated_at"])
             batch = []
             for target in group:
                 values = target.values
                 row = [values[i] for i in changed]
-                if search_text is not None:
+                if search_text is not None and changed:
                     row.append(search_text(values[_FIRST], values[_LAST], values[_EMAIL],
                                            values[_PHONE], org_names.get(values[_ORG])))
                 row.extend((target.version + 1, stamp, target.id, target.version))
@@ -1150,17 +1236,20 @@ class _Planner:
                                    "again")
             for target in group:
                 target.version += 1
+                previous = {_COLUMNS[i]: target.old[i] for i in changed}
+                previous.update((k, target.custom_old[k]) for k in target.custom_changed())
                 items.append(("person", target.id, "updated", target.version,
-                              json.dumps({_COLUMNS[i]: target.old[i] for i in changed},
-                                         ensure_ascii=False)))
+                              json.dumps(previous, ensure_ascii=False)))
             done += len(group)
             if progress is not None:
                 progress("write", done, total)
+        save_custom_values_many(PERSON.id, custom_rows)
 
         # Audit (via "import") and other plugins' after_record_save, chunk by chunk, each
         # person's changes computed once for both.
         _bind_entity()
-        written = [t for t in updates if any(old != t.values[i] for i, old in t.old.items())]
+        written = [t for t in updates if t.custom_changed() or any(
+            old != t.values[i] for i, old in (t.old or {}).items())]
         after = self.hooks.after_record_save if self._foreign("after_record_save") else None
         if after is not None:
             for org in orgs:
@@ -1362,36 +1451,49 @@ def _undo(db, sqlite: bool, batch_id: int, force: bool) -> UndoResult:
                       user_id=user_id, user_name=user_name)
     result.removed = len(removed)
 
-    # Updated people: previous values back, grouped by the columns restored.
+    # Updated people: previous values back, grouped by the columns restored; previous custom
+    # values (cf_ keys) back too, for the custom fields that still exist.
     org_names = dict(db.execute_sql('SELECT id, name FROM "contacts_organization"').fetchall())
-    groups: dict[tuple[str, ...], list[tuple[dict, dict]]] = {}
+    defined = {d.key for d in custom_fields(PERSON.id)}
+    groups: dict[tuple[str, ...], list[tuple[dict, dict, dict]]] = {}
     for _, record_id, action, _, previous in people:
         row = current.get(record_id)
         if action != "updated" or row is None or row["deleted_at"] is not None:
             continue
-        before = {k: v for k, v in json.loads(previous or "{}").items() if k in _COLUMNS}
-        if before:
-            groups.setdefault(tuple(sorted(before)), []).append((row, before))
+        previous = json.loads(previous or "{}")
+        before = {k: v for k, v in previous.items() if k in _COLUMNS}
+        custom_before = {k: v for k, v in previous.items() if k in defined}
+        if before or custom_before:
+            groups.setdefault(tuple(sorted(before)), []).append((row, before, custom_before))
+    custom_now = load_custom_values(PERSON.id, [row["id"] for group in groups.values()
+                                                for row, _, custom in group if custom])
+    custom_rows = []
     audit = []
     for names, group in groups.items():
-        sets = [*names, *(["search_text"] if search_text is not None else []),
+        sets = [*names, *(["search_text"] if search_text is not None and names else []),
                 "version", "updated_at"]
         sql = ('UPDATE "contacts_person" SET '
                + ", ".join(f'"{c}" = {db.param}' for c in sets)
                + f' WHERE "id" = {db.param}')
         batch = []
-        for row, before in group:
+        for row, before, custom_before in group:
             values = {**row, **before}
             out = [before[c] for c in names]
-            if search_text is not None:
+            if search_text is not None and names:
                 out.append(search_text(values["first_name"], values["last_name"],
                                        values["email"], values["phone"],
                                        org_names.get(values["organization_id"])))
             out.extend((row["version"] + 1, stamp, row["id"]))
             batch.append(out)
-            audit.append((row["id"], "update", {c: (row[c], before[c]) for c in names
-                                                if row[c] != before[c]}))
+            changes = {c: (row[c], before[c]) for c in names if row[c] != before[c]}
+            now_custom = custom_now.get(row["id"], {})
+            changes.update((k, (now_custom.get(k), v)) for k, v in custom_before.items()
+                           if now_custom.get(k) != v)
+            audit.append((row["id"], "update", changes))
+            if custom_before:
+                custom_rows.append((row["id"], custom_before))
         _executemany(db, sql, batch)
+    save_custom_values_many(PERSON.id, custom_rows)
     record_audit_many(PERSON.id, audit, via="import", user_id=user_id, user_name=user_name)
     result.restored = len(audit)
 
