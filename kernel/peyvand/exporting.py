@@ -82,3 +82,18 @@ def export(service: EntityService, filters: dict[str, str], fmt: str, *,
                  via=getattr(actor, "via", None) or via, user_id=getattr(actor, "id", None),
                  user_name=getattr(actor, "name", None))
     return data, len(rows)
+
+
+def export_entity(entity_id: str, filters: dict[str, str] | None = None, fmt: str = "csv", *,
+                  sort: str | None = None, via: str = "cli") -> tuple[bytes, int]:
+    """Export ``entity_id``'s filtered list for the acting user (the tenant must be bound);
+    the same rights, field masks, neutralisation and audit as the API's export."""
+    from .kernel import active_kernel
+    from .storage import current_tenant
+
+    if fmt not in FORMATS:
+        raise ValueError(f"format must be one of {', '.join(FORMATS)}")
+    service = active_kernel().service(entity_id, current_tenant())
+    if service is None:
+        raise ValueError(f"no enabled entity {entity_id!r}")
+    return export(service, dict(filters or {}), fmt, sort=sort, via=via)

@@ -28,6 +28,7 @@ from peyvand.custom_fields import save_values_many as save_custom_values_many
 from peyvand.entities import Entity, Model, RecordModel
 from peyvand.errors import PeyvandError, PluginError, Veto
 from peyvand.events import EventType, emit_event
+from peyvand.exporting import export_entity
 from peyvand.hookspecs import hookimpl, hookspec
 from peyvand.jobs import enqueue_task
 from peyvand.manifest import Manifest
@@ -66,6 +67,7 @@ __all__ = [
     "custom_fields",
     "emit_event",
     "enqueue_task",
+    "export_entity",
     "get_setting",
     "hidden_fields",
     "hookimpl",

@@ -6,12 +6,11 @@ PINNED = {
     "Actor", "Entity", "EventType", "Forbidden", "InvalidRecord", "KERNEL_API", "Manifest",
     "Model", "Permission", "PeyvandError", "PluginError", "RecordModel", "RecordNotFound",
     "Setting", "StaleVersion", "Task", "Veto", "acting_as", "cli_actor", "current_actor",
-    "current_kernel", "current_tenant", "emit_event", "enqueue_task", "get_setting",
-    "hidden_fields", "hookimpl", "hookspec", "permission_scope", "plugin_disabled",
-    "plugin_enabled", "plugin_purged", "public", "record_audit", "record_audit_many",
-    "require_enabled", "require_permission", "restrict", "tenant_db",
-    # Custom fields (issue #4): definitions with parse(), and bulk reads and writes of values.
-    "custom_fields", "load_custom_values", "save_custom_values", "save_custom_values_many",
+    "current_kernel", "current_tenant", "custom_fields", "emit_event", "enqueue_task",
+    "export_entity", "get_setting", "hidden_fields", "hookimpl", "hookspec", "load_custom_values",
+    "permission_scope", "plugin_disabled", "plugin_enabled", "plugin_purged", "public",
+    "record_audit", "record_audit_many", "require_enabled", "require_permission", "restrict",
+    "save_custom_values", "save_custom_values_many", "tenant_db",
 }
 
 

@@ -167,3 +167,18 @@ def test_import_acts_as_a_user_and_needs_the_import_right(kernel, peyvand_cli, t
             "'contacts.person'").fetchall()
     assert owners == {boss_id}
     assert rows == [("import", "boss")]
+
+
+def test_export_command_honours_the_export_right_and_filters(kernel, peyvand_cli, tmp_path):
+    peyvand_cli("contacts", "import", str(write_csv(tmp_path, ROWS)))
+    out = tmp_path / "people.csv"
+    result = peyvand_cli("contacts", "export", "--output", str(out), "--filter",
+                         "last_name=کریمی")
+    assert result.exit_code == 0, result.output
+    assert result.output == f"1 rows written to {out}\n"
+    rows = list(csv.reader(out.read_text(encoding="utf-8-sig").splitlines()))
+    assert rows[1][rows[0].index("phone")] == "'+989121234567"  # neutralised for spreadsheets
+    refused = peyvand_cli("contacts", "export", "--as", "seller", "--output", str(out))
+    assert refused.exit_code == 1 and "may not export" in refused.output
+    bad = peyvand_cli("contacts", "export", "--filter", "shoe=1", "--output", str(out))
+    assert bad.exit_code == 1 and "shoe: unknown field" in bad.output

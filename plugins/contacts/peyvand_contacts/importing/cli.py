@@ -204,4 +204,40 @@ def commands():
                        f"{b.created:>7}  {b.updated:>7}  {b.merged:>6}  {b.skipped:>7}  "
                        f"{b.failed:>6}  {b.file_name}")
 
+    @group.command("export")
+    @click.option("--entity", type=click.Choice(["person", "organization"]), default="person",
+                  show_default=True)
+    @click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), default="csv",
+                  show_default=True)
+    @click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
+                  help="File to write (default: contacts-<entity>.<format>).")
+    @click.option("--filter", "filters", multiple=True, metavar="FIELD=VALUE",
+                  help="As the API's list filters: city=Tehran, lifecycle_stage__in=lead,customer")
+    @click.option("--tenant", default="default", show_default=True)
+    @click.option("--as", "as_user", metavar="USER",
+                  help="Export as this user (default: the first admin); needs the export right.")
+    def export_command(entity, fmt, output, filters, tenant, as_user):
+        """Export people or organisations as CSV or XLSX, with the acting user's rights and
+        field rules; the export is recorded in the audit trail."""
+        from peyvand_sdk import InvalidRecord, export_entity
+
+        require_enabled("contacts", tenant)
+        parsed = {}
+        for item in filters:
+            key, sep, value = item.partition("=")
+            if not sep or not key:
+                raise click.BadParameter(f"{item!r}: use FIELD=VALUE", param_hint="--filter")
+            parsed[key] = value
+        target = output or Path(f"contacts-{entity}.{fmt}")
+        try:
+            with cli_actor(current_kernel(), tenant, as_user):
+                data, rows = export_entity(f"contacts.{entity}", parsed, fmt)
+        except InvalidRecord as exc:
+            _fail(PeyvandError("; ".join(f"{k}: {', '.join(map(str, v))}"
+                                         for k, v in exc.errors.items())))
+        except PeyvandError as exc:
+            _fail(exc)
+        target.write_bytes(data)
+        click.echo(f"{rows} rows written to {target}")
+
     return group
