@@ -73,3 +73,10 @@ def register_menu_items():
     from .views import menu_items
 
     return menu_items()
+
+
+@hookimpl
+def register_blueprints():
+    from .duplicates import blueprint
+
+    return [blueprint()]
