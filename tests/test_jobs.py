@@ -3,6 +3,7 @@ periodic tasks, lease recovery and per-tenant enablement (run synchronously with
 
 import datetime
 import json
+import time
 
 import pytest
 from events_kit import Effect, Spy, drain, jobs_of
@@ -174,7 +175,9 @@ def test_a_message_lost_before_its_job_started_is_sent_again(peyvand_kernel_fact
     worker = Worker(kernel, tenants=["default"], settings=jobs.job_settings(requeue_s=0))
     worker.dispatch("default")
     worker.queue.flush("default")  # the queue forgot it
-    worker.dispatch("default", now=10_000)  # the next sweep
+    # The next sweep, well after the first (the clock is time.monotonic(): the machine's uptime,
+    # so "later" must be relative to it, not a fixed number).
+    worker.dispatch("default", now=time.monotonic() + 10_000)
     worker.queue.run("default", worker.queue.receive("default"))
     worker.queue.close()
     assert len(effects(kernel, "flaky")) == 1
