@@ -9,6 +9,7 @@ manifest = Manifest(
         "fa": "اشخاص و سازمان‌ها، با شناسه‌های ایرانی و درون‌ریزی بدون رکورد تکراری.",
     },
     provides=("contacts.directory",),
+    hookspecs="peyvand_contacts.hookspecs",
 )
 
 
