@@ -39,7 +39,7 @@ from peyvand.signals import plugin_disabled, plugin_enabled, plugin_purged
 from peyvand.storage import current_tenant, tenant_db
 from peyvand.tasks import Task
 
-from .helpers import current_kernel, require_enabled
+from .helpers import current_kernel, current_language, gettext, require_enabled
 
 __all__ = [
     "Actor",
@@ -63,12 +63,14 @@ __all__ = [
     "cli_actor",
     "current_actor",
     "current_kernel",
+    "current_language",
     "current_tenant",
     "custom_fields",
     "emit_event",
     "enqueue_task",
     "export_entity",
     "get_setting",
+    "gettext",
     "hidden_fields",
     "hookimpl",
     "hookspec",

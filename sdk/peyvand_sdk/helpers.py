@@ -32,3 +32,21 @@ def require_enabled(plugin: str, tenant: str) -> None:
     if plugin not in kernel.enabled(tenant):
         raise PluginError(f"plugin {plugin!r} is not enabled for tenant {tenant!r}; run "
                           f"`peyvand plugins enable {plugin} --tenant {tenant}` first")
+
+
+def gettext(message: str, **values) -> str:
+    """``message`` in the language of the current web request or API client (English outside
+    a request), from the merged gettext catalogues (the kernel's and every plugin's
+    ``translations/<lang>/LC_MESSAGES/messages.po``). ``%(name)s`` placeholders are filled from
+    ``values``, numbers in the language's digits: ``gettext("%(n)s deals", n=3)``."""
+    from peyvand.web.i18n import _
+
+    return _(message, **values)
+
+
+def current_language() -> str:
+    """``"fa"`` or ``"en"``: the language pages and messages of this request are shown in
+    (``"en"`` outside a request). Use it to pick from ``{"en": ..., "fa": ...}`` labels."""
+    from peyvand.web.i18n import current_language as language
+
+    return language()

@@ -6,11 +6,12 @@ PINNED = {
     "Actor", "Entity", "EventType", "Forbidden", "InvalidRecord", "KERNEL_API", "Manifest",
     "Model", "Permission", "PeyvandError", "PluginError", "RecordModel", "RecordNotFound",
     "Setting", "StaleVersion", "Task", "Veto", "acting_as", "cli_actor", "current_actor",
-    "current_kernel", "current_tenant", "custom_fields", "emit_event", "enqueue_task",
-    "export_entity", "get_setting", "hidden_fields", "hookimpl", "hookspec", "load_custom_values",
-    "permission_scope", "plugin_disabled", "plugin_enabled", "plugin_purged", "public",
-    "record_audit", "record_audit_many", "require_enabled", "require_permission", "restrict",
-    "save_custom_values", "save_custom_values_many", "tenant_db",
+    "current_kernel", "current_language", "current_tenant", "custom_fields", "emit_event",
+    "enqueue_task", "export_entity", "get_setting", "gettext", "hidden_fields", "hookimpl",
+    "hookspec", "load_custom_values", "permission_scope", "plugin_disabled", "plugin_enabled",
+    "plugin_purged", "public", "record_audit", "record_audit_many", "require_enabled",
+    "require_permission", "restrict", "save_custom_values", "save_custom_values_many",
+    "tenant_db",
 }
 
 

@@ -83,3 +83,19 @@ def register_events():
     from .events import EVENT_TYPES
 
     return list(EVENT_TYPES)
+
+
+# -- hooks the contacts plugin publishes (peyvand_contacts.hookspecs) ----------------------------
+
+@hookimpl(optionalhook=True)
+def contact_timeline(entity, record_id, before, limit):
+    from .contact_links import timeline
+
+    return timeline(entity, record_id, before, limit)
+
+
+@hookimpl(optionalhook=True)
+def contacts_merged(entity, survivor_id, merged_ids):
+    from .contact_links import merged
+
+    return merged(entity, survivor_id, merged_ids)
