@@ -38,6 +38,20 @@ def register_tasks():
 
 
 @hookimpl
+def register_settings():
+    from .settings_store import Setting
+    from .web.i18n import default_time_zone_name, time_zone_names
+
+    return [Setting("peyvand.time_zone", "choice", default_time_zone_name(),
+                    label={"en": "Time zone", "fa": "منطقه زمانی"},
+                    description={"en": "Dates and times are shown and typed in this zone, unless "
+                                       "a user chooses another one on their profile.",
+                                 "fa": "تاریخ‌ها و ساعت‌ها در این منطقه نشان داده و وارد "
+                                       "می‌شوند، مگر کاربری در نمایه‌اش منطقه دیگری برگزیند."},
+                    choices=time_zone_names())]
+
+
+@hookimpl
 def register_events():
     from .events import kernel_event_types
 

@@ -45,6 +45,7 @@ class User(Model):
     is_superuser = peewee.BooleanField(default=False)
     language = peewee.CharField(max_length=8, default="fa")
     calendar = peewee.CharField(max_length=12, default="jalali")
+    time_zone = peewee.CharField(max_length=64, null=True)  # None: the tenant's time zone
     failed_logins = peewee.IntegerField(default=0)
     locked_until = peewee.DateTimeField(null=True)
     created_at = peewee.DateTimeField(default=utcnow)

@@ -49,6 +49,9 @@ class Page:
     rows: list[dict]
     next_cursor: str | None
     total: int | None = None
+    #: The cursor that lists the page before this one (``list(before=...)``); ``None`` on the
+    #: first page.
+    prev_cursor: str | None = None
 
 
 class EntityService:
@@ -248,8 +251,13 @@ class EntityService:
 
     def list(self, *, filters: dict[str, str] | None = None, sort: str | None = None,
              limit: int = 50, cursor: str | None = None, fields: list[str] | None = None,
-             with_total: bool = False, trash: bool = False, action: str = "read") -> Page:
+             with_total: bool = False, trash: bool = False, action: str = "read",
+             before: str | None = None) -> Page:
         """One page of records the actor may ``action``, by keyset (cursor) pagination.
+
+        ``cursor`` (a page's ``next_cursor``) lists the records after it; ``before`` (a page's
+        ``prev_cursor``) lists the ``limit`` records just before it, in the same order, so a
+        page can link back as cheaply as forward.
 
         The SQL of each query shape is built once and reused; rows are turned into JSON-ready
         dicts by converters derived from the schema, not by model instances and a schema dump.
@@ -286,12 +294,17 @@ class EntityService:
                 " AND ".join(where)
             total = db.execute_sql(sql, params).fetchone()[0]
         cursor_params = []
+        backwards = bool(before) and not cursor
+        if backwards:
+            cursor = before
+            descending = not descending  # walk back from ``before``, then turn the rows round
         if cursor:
             try:
                 value, last_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
                 last_id = int(last_id)
             except (ValueError, TypeError):
-                raise InvalidRecord({"cursor": ["not a cursor this API returned"]}) from None
+                key = "before" if backwards else "cursor"
+                raise InvalidRecord({key: ["not a cursor this API returned"]}) from None
             cmp = "<" if descending else ">"
             if by_id:
                 cursor_sql = f'"t"."id" {cmp} {mark}'
@@ -308,7 +321,8 @@ class EntityService:
                     value = float(value)
                 cursor_params = [value, value, last_id]
         names, select, converters, custom = self._output(fields)
-        shape = (tuple(filter_shape), scope_shape, trash, sort, bool(cursor), limit, select)
+        shape = (tuple(filter_shape), scope_shape, trash, sort, bool(cursor), backwards, limit,
+                 select)
         sql = self._sql.get(shape)
         if sql is None:
             order = "DESC" if descending else "ASC"
@@ -320,17 +334,27 @@ class EntityService:
                    f'WHERE {" AND ".join(clauses)} ORDER BY {order_by} LIMIT {int(limit) + 1}')
             self._sql[shape] = sql
         rows = db.execute_sql(sql, join_params + params + cursor_params).fetchall()
-        next_cursor = None
-        if len(rows) > limit:
-            rows = rows[:limit]
-            last = rows[-1]
-            key = None if by_id else last[-1]
+
+        def cursor_of(row) -> str:
+            key = None if by_id else row[-1]
             if isinstance(key, decimal.Decimal):
                 key = str(key)
             if isinstance(key, (datetime.date, datetime.datetime)):
                 key = key.isoformat(sep=" ")
-            next_cursor = base64.urlsafe_b64encode(
-                json.dumps([key, last[0]], default=str).encode()).decode()
+            return base64.urlsafe_b64encode(
+                json.dumps([key, row[0]], default=str).encode()).decode()
+
+        more = len(rows) > limit
+        rows = rows[:limit]
+        next_cursor = prev_cursor = None
+        if backwards:
+            rows.reverse()
+            # What follows starts with the record ``before`` pointed at.
+            next_cursor = cursor_of(rows[-1]) if rows else None
+            prev_cursor = cursor_of(rows[0]) if more else None
+        else:
+            next_cursor = cursor_of(rows[-1]) if more else None
+            prev_cursor = cursor_of(rows[0]) if cursor and rows else None
         width = len(names)
         data = [{name: convert(value) for name, convert, value
                  in zip(names, converters, row[:width], strict=True)} for row in rows]
@@ -340,7 +364,7 @@ class EntityService:
             values = load_values(self.entity.id, custom, [row["id"] for row in data])
             for row in data:
                 row.update(values[row["id"]])
-        return Page(data, next_cursor, total)
+        return Page(data, next_cursor, total, prev_cursor)
 
     def get(self, record_id: int, *, include_trash: bool = False, action: str = "read"):
         """The record, or :class:`RecordNotFound` — also when it lies outside the actor's

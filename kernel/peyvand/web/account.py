@@ -183,13 +183,16 @@ def profile():
         language = request.form.get("language")
         calendar = request.form.get("calendar")
         display_name = (request.form.get("display_name") or "").strip()[:200] or None
+        zone = (request.form.get("time_zone") or "").strip() or None
         if language not in i18n.LANGUAGES:
             errors["language"] = _("Choose a language.")
         if calendar not in i18n.CALENDARS:
             errors["calendar"] = _("Choose a calendar.")
+        if zone is not None and not i18n.valid_time_zone(zone):
+            errors["time_zone"] = _("Choose a time zone from the list.")
         if not errors:
             _write(lambda: User.update(language=language, calendar=calendar,
-                                       display_name=display_name)
+                                       display_name=display_name, time_zone=zone)
                    .where(User.id == user.id).execute())
             session["lang"] = language
             g.lang, g.calendar = language, calendar
@@ -218,8 +221,15 @@ def profile():
                     return redirect(url_for("peyvand_web.profile"))
     row = User.get_by_id(user.id)
     return render_template("peyvand/profile.html", row=row, errors=errors,
-                           roles=sorted(user.actor.roles),
+                           roles=sorted(user.actor.roles), **profile_zones(),
                            two_factor=security.profile_context(row)), (400 if errors else 200)
+
+
+def profile_zones() -> dict:
+    """The time zone choices of the profile page, and the tenant's default."""
+    return {"zones": i18n.time_zone_names(),
+            "tenant_zone": web_session.tenant_time_zone(_kernel(), g.tenant)
+            or i18n.default_time_zone_name()}
 
 
 # -- search ------------------------------------------------------------------------------------

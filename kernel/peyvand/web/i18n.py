@@ -216,9 +216,39 @@ def amount(value, currency: str | None = "IRR", lang: str | None = None) -> str:
 
 # -- dates -------------------------------------------------------------------------------------
 
+def default_time_zone_name() -> str:
+    """The instance's time zone name (``PEYVAND_TIME_ZONE``, default Asia/Tehran): the
+    default of the tenant setting ``peyvand.time_zone``."""
+    return os.environ.get("PEYVAND_TIME_ZONE") or "Asia/Tehran"
+
+
 def time_zone():
-    """The display time zone (``PEYVAND_TIME_ZONE``, default Asia/Tehran; UTC if unknown)."""
-    return _zone(os.environ.get("PEYVAND_TIME_ZONE", "Asia/Tehran"))
+    """The display time zone: the user's own (profile), else the tenant's
+    (``peyvand.time_zone``), else ``PEYVAND_TIME_ZONE`` (default Asia/Tehran); UTC if the
+    name is unknown. Every datetime shown is converted to it, and every datetime typed is
+    read in it."""
+    name = None
+    if has_request_context():
+        name = getattr(g, "time_zone", None)
+    return _zone(name or default_time_zone_name())
+
+
+def time_zone_name() -> str:
+    return getattr(time_zone(), "key", "UTC")
+
+
+@functools.lru_cache(maxsize=1)
+def time_zone_names() -> tuple[str, ...]:
+    """The IANA zones a user may choose (regions only, no legacy aliases), sorted."""
+    from zoneinfo import available_timezones
+
+    regions = ("Africa/", "America/", "Antarctica/", "Asia/", "Atlantic/", "Australia/",
+               "Europe/", "Indian/", "Pacific/")
+    return tuple(sorted(n for n in available_timezones() if n.startswith(regions))) + ("UTC",)
+
+
+def valid_time_zone(name: str | None) -> bool:
+    return bool(name) and name in time_zone_names()
 
 
 @functools.lru_cache(maxsize=8)

@@ -43,7 +43,8 @@ MAX_COLUMNS = 5
 SEARCH_LIMIT = 200
 PRINT_LIMIT = 1000
 RELATED_LIMIT = 10
-RESERVED = frozenset({"q", "sort", "cursor", "print", "from", "to", "format", "start"})
+RESERVED = frozenset({"q", "sort", "cursor", "before", "print", "from", "to", "format",
+                      "start"})
 
 
 @dataclass
@@ -225,13 +226,14 @@ def list_page(plugin, plural):
     wanted = [*columns, "created_at"]
     if "currency" in view.by_name and "currency" not in hidden:
         wanted.append("currency")
-    rows, next_cursor = [], None
+    rows, next_cursor, prev_cursor = [], None, None
     if ids != []:
         try:
             page = view.service.list(
                 filters=filters, sort=state["sort"], cursor=request.args.get("cursor"),
+                before=None if printing else request.args.get("before"),
                 limit=PRINT_LIMIT if printing else PAGE_SIZE, fields=wanted, action=action)
-            rows, next_cursor = page.rows, page.next_cursor
+            rows, next_cursor, prev_cursor = page.rows, page.next_cursor, page.prev_cursor
         except InvalidRecord as exc:
             messages = forms.translated_errors(exc.errors)
             flash(_("This list cannot be shown with these filters: %(problem)s",
@@ -258,13 +260,15 @@ def list_page(plugin, plural):
     return render_template(
         "peyvand/list.html", view=view, rows=rows, table=table, base_url=view.url(),
         columns=columns,
-        state=state, next_cursor=next_cursor, printing=printing, chips=_filter_chips(view, {
+        state=state, next_cursor=next_cursor, prev_cursor=prev_cursor,
+        paged=bool(request.args.get("cursor") or request.args.get("before")),
+        printing=printing, chips=_filter_chips(view, {
             k: v for k, v in filters.items() if k != "id__in"}),
         any_filter=any_filter, search_capped=ids is not None and len(ids) >= SEARCH_LIMIT,
         can_create=can(view.id, "create"), can_export=can(view.id, "export"),
         can_print=can(view.id, "print"), dash=forms.DASH,
         sort_link=lambda column: _sort_link(view, state, column),
-        page_link=lambda cursor: _page_link(cursor),
+        page_link=lambda cursor=None, before=None: _page_link(cursor, before=before),
         print_link=_page_link(None, print="1"),
         export_links={fmt: _export_link(view, fmt) for fmt in ("csv", "xlsx")},
         date_example=i18n.date_example())
@@ -275,19 +279,23 @@ def _sort_link(view: EntityView, state: dict, column: str) -> tuple[str, str | N
     current = state["sort"]
     direction = "asc" if current == column else "desc" if current == f"-{column}" else None
     target = f"-{column}" if direction == "asc" else column
-    args = {k: v for k, v in request.args.items() if k not in ("cursor", "sort")}
+    args = {k: v for k, v in request.args.items() if k not in ("cursor", "before", "sort")}
     return url_for(request.endpoint, **request.view_args, **args, sort=target), direction
 
 
-def _page_link(cursor: str | None, **extra) -> str:
-    args = {k: v for k, v in request.args.items() if k not in ("cursor", *extra)}
+def _page_link(cursor: str | None, before: str | None = None, **extra) -> str:
+    """This list with another page: after ``cursor``, before ``before``, or the first."""
+    args = {k: v for k, v in request.args.items() if k not in ("cursor", "before", *extra)}
     if cursor:
         args["cursor"] = cursor
+    elif before:
+        args["before"] = before
     return url_for(request.endpoint, **request.view_args, **args, **extra)
 
 
 def _export_link(view: EntityView, fmt: str) -> str:
-    args = {k: v for k, v in request.args.items() if k not in ("cursor", "format", "print")}
+    args = {k: v for k, v in request.args.items()
+            if k not in ("cursor", "before", "format", "print")}
     return view.url("export_list", format=fmt, **args)
 
 

@@ -119,8 +119,10 @@ def profile_context(row, new_codes=None) -> dict:
 
 def _profile(row, errors=None, new_codes=None):
     errors = errors or {}
+    from .account import profile_zones
+
     return render_template("peyvand/profile.html", row=row, errors=errors,
-                           roles=sorted(g.web_user.actor.roles),
+                           roles=sorted(g.web_user.actor.roles), **profile_zones(),
                            two_factor=profile_context(row, new_codes)), (400 if errors else 200)
 
 

@@ -44,6 +44,12 @@ class WebUser:
     calendar: str
     superuser: bool
     actor: object
+    time_zone: str | None = None   # the user's own choice; None: the tenant's
+
+    @property
+    def is_admin(self) -> bool:
+        """May use the admin pages (the ``admin`` role, or a superuser)."""
+        return self.superuser or "admin" in self.actor.roles
 
 
 def secret_key(home: Path) -> bytes:
@@ -128,7 +134,14 @@ def _load_user(kernel, tenant: str, uid: int) -> WebUser | None:
     language = user.language if user.language in LANGUAGES else "fa"
     calendar = user.calendar if user.calendar in CALENDARS else "jalali"
     return WebUser(user.id, user.name, user.display_name or user.name, language, calendar,
-                   user.is_superuser, actor)
+                   user.is_superuser, actor, user.time_zone or None)
+
+
+def tenant_time_zone(kernel, tenant: str) -> str | None:
+    """The tenant's time zone (setting ``peyvand.time_zone``), or ``None`` for the instance's."""
+    from ..settings_store import values
+
+    return values(kernel, tenant).get("peyvand.time_zone")
 
 
 def needs_login() -> bool:
@@ -149,6 +162,7 @@ def before_request():
     lang = session.get("lang")
     g.lang = lang if lang in LANGUAGES else best_language(request.accept_languages)
     g.calendar = "jalali" if g.lang == "fa" else "gregorian"
+    g.time_zone = tenant_time_zone(kernel, g.tenant)
     uid = session.get("uid")
     if uid is not None:
         user = None
@@ -159,6 +173,8 @@ def before_request():
         else:
             g.web_user = user
             g.lang, g.calendar = user.language, user.calendar
+            if user.time_zone:
+                g.time_zone = user.time_zone
             g._peyvand_actor = bind(user.actor)
             if user.superuser and request.endpoint != "static":
                 from .. import audit
