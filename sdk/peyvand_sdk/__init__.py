@@ -39,6 +39,7 @@ from peyvand.signals import plugin_disabled, plugin_enabled, plugin_purged
 from peyvand.storage import current_tenant, tenant_db
 from peyvand.tasks import Task
 
+from .directory import find_teams, find_users
 from .helpers import current_kernel, current_language, gettext, require_enabled
 
 __all__ = [
@@ -69,6 +70,8 @@ __all__ = [
     "emit_event",
     "enqueue_task",
     "export_entity",
+    "find_teams",
+    "find_users",
     "get_setting",
     "gettext",
     "hidden_fields",

@@ -7,11 +7,11 @@ PINNED = {
     "Model", "Permission", "PeyvandError", "PluginError", "RecordModel", "RecordNotFound",
     "Setting", "StaleVersion", "Task", "Veto", "acting_as", "cli_actor", "current_actor",
     "current_kernel", "current_language", "current_tenant", "custom_fields", "emit_event",
-    "enqueue_task", "export_entity", "get_setting", "gettext", "hidden_fields", "hookimpl",
-    "hookspec", "load_custom_values", "permission_scope", "plugin_disabled", "plugin_enabled",
-    "plugin_purged", "public", "record_audit", "record_audit_many", "require_enabled",
-    "require_permission", "restrict", "save_custom_values", "save_custom_values_many",
-    "tenant_db",
+    "enqueue_task", "export_entity", "find_teams", "find_users", "get_setting", "gettext",
+    "hidden_fields", "hookimpl", "hookspec", "load_custom_values", "permission_scope",
+    "plugin_disabled", "plugin_enabled", "plugin_purged", "public", "record_audit",
+    "record_audit_many", "require_enabled", "require_permission", "restrict",
+    "save_custom_values", "save_custom_values_many", "tenant_db",
 }
 
 

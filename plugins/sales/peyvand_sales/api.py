@@ -94,9 +94,16 @@ def blueprint() -> Blueprint:
         name = {404: "Not Found", 412: "Precondition Failed"}.get(status, type(exc).__name__)
         return jsonify({"error": name, "message": str(exc)}), status
 
-    from . import routes_activities, routes_deals, routes_forecast, routes_leads
+    from . import (
+        routes_activities,
+        routes_assignment,
+        routes_deals,
+        routes_forecast,
+        routes_leads,
+    )
 
-    for module in (routes_deals, routes_leads, routes_activities, routes_forecast):
+    for module in (routes_deals, routes_leads, routes_activities, routes_forecast,
+                   routes_assignment):
         module.register(bp)
     return bp
 

@@ -64,7 +64,11 @@ class LeadSchema(Schema):
     email = _text(254)
     phone = _text(20)
     city = _text(100)
+    region = _text(100, metadata={"description": "Province or sales region, for assignment "
+                                  "rules."})
     industry = _text(100)
+    product_interest = _text(100, metadata={"description": "The product or service the lead "
+                                            "asked about, for assignment rules."})
     source = fields.String(required=True, validate=validate.Length(min=1, max=50),
                            metadata={"description": "A key of the lead_source list."})
     type = fields.String(validate=validate.OneOf(LEAD_TYPES))

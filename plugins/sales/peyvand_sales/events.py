@@ -23,6 +23,15 @@ EVENT_TYPES = [
               entity="sales.lead",
               payload={"id": "lead id", "person_id": "the contacts.person id",
                        "deal_id": "the new deal's id, or null"}),
+    EventType("lead-assigned", {"en": "A new lead was given to its owner by an assignment "
+                                      "rule or a lead form.",
+                                "fa": "سرنخ جدید با قاعده تخصیص یا فرم سرنخ به مسئولش سپرده شد."},
+              entity="sales.lead",
+              payload={"id": "lead id", "owner_id": "the user who got it",
+                       "rule_id": "the assignment rule that chose them, or null",
+                       "form_id": "the lead form it came from, or null",
+                       "notify": "whether the owner is to be told (false: the rule or form "
+                                 "switched notices off)"}),
 ]
 
 

@@ -116,7 +116,11 @@ class Lead(RecordModel):
     email = peewee.CharField(max_length=254, null=True, index=True)
     phone = peewee.CharField(max_length=20, null=True, index=True)
     city = peewee.CharField(max_length=100, null=True)
+    #: Province or sales region (استان / منطقه), for assignment rules.
+    region = peewee.CharField(max_length=100, null=True)
     industry = peewee.CharField(max_length=100, null=True)
+    #: What the lead asked about (a product or service name or code), for assignment rules.
+    product_interest = peewee.CharField(max_length=100, null=True)
     source = peewee.CharField(max_length=50)
     type = peewee.CharField(max_length=20, default="sales")
     status = peewee.CharField(max_length=20, default="new", index=True)
@@ -216,3 +220,31 @@ class Target(Model):
             (("period", "currency", "user_id"), False),
             (("period", "currency", "team_id"), False),
         )
+
+
+class AssignmentRule(Model):
+    """Who gets a new lead that has no owner: the first active rule (by ``position``) whose
+    conditions all hold gives it to the next of its users in turn (round robin).
+
+    ``conditions`` is JSON ``{field: [accepted values]}`` over ``source``, ``type``,
+    ``city``, ``region`` and ``product_interest``; ``user_ids`` a JSON list in turn order, or
+    empty to take the members of ``team_id``. ``last_user_id`` and ``turns`` are the
+    round-robin state, advanced under the row's lock.
+    """
+
+    id = peewee.AutoField()
+    position = peewee.IntegerField(default=0)
+    name = peewee.CharField(max_length=100)
+    active = peewee.BooleanField(default=True)
+    conditions = peewee.TextField(default="{}")
+    user_ids = peewee.TextField(default="[]")
+    team_id = peewee.IntegerField(null=True)
+    #: Give the new owner a follow-up activity (the in-app notice) and emit lead-assigned.
+    notify = peewee.BooleanField(default=True)
+    last_user_id = peewee.IntegerField(null=True)
+    turns = peewee.IntegerField(default=0)
+    created_at = peewee.DateTimeField()
+    updated_at = peewee.DateTimeField()
+
+    class Meta:
+        table_name = "sales_assignment_rule"

@@ -20,9 +20,17 @@ def register_entities():
 
 @hookimpl
 def register_models():
-    from .models import CalendarFeed, DealStage, Option, ScoreRule, Setting, Target
+    from .models import (
+        AssignmentRule,
+        CalendarFeed,
+        DealStage,
+        Option,
+        ScoreRule,
+        Setting,
+        Target,
+    )
 
-    return [DealStage, Option, Setting, ScoreRule, CalendarFeed, Target]
+    return [DealStage, Option, Setting, ScoreRule, CalendarFeed, Target, AssignmentRule]
 
 
 @hookimpl

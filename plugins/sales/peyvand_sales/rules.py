@@ -227,6 +227,17 @@ def _lead_before(record, changes, action):
     else:
         _set(record, changes, "disqualify_reason", None)
     rescore(record, changes, _set)
+    if creating:
+        from .assignment import assign_new_lead
+
+        assign_new_lead(record, changes, _set)
+
+
+def _lead_after(record, changes, action):
+    if action == "create":
+        from .assignment import after_create
+
+        after_create(record)
 
 
 # -- activities ---------------------------------------------------------------------------------
@@ -280,5 +291,6 @@ BEFORE = {
 }
 AFTER = {
     "sales.deal": _deal_after,
+    "sales.lead": _lead_after,
     "sales.activity": _activity_after,
 }
