@@ -6,6 +6,7 @@ from peyvand_sdk import Veto
 
 from . import identifiers
 from .emails import InvalidEmail, normalize_email
+from .namekeys import set_name_key
 from .phones import InvalidPhone, normalize_phone
 from .search import organization_search_text, person_search_text
 
@@ -42,6 +43,7 @@ def clean(entity_id: str, record, changes: dict) -> None:
         old, _ = changes[field]
         changes[field] = (old, cleaned)
     set_search_text(entity_id, record, changes)
+    set_name_key(entity_id, record, changes)
 
 
 # The fields a record's search text is made of.

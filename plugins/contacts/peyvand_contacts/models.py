@@ -17,9 +17,11 @@ class Organization(RecordModel):
     address = peewee.TextField(null=True)
     postal_code = peewee.CharField(max_length=10, null=True)
     search_text = peewee.TextField(null=True)     # folded words to search; see search.py
+    name_key = peewee.CharField(max_length=210, null=True)  # folded name; see duplicates.py
 
     class Meta:
         table_name = "contacts_organization"
+        indexes = ((("name_key",), False),)
 
 
 class Person(RecordModel):
@@ -37,9 +39,12 @@ class Person(RecordModel):
     consent_email = peewee.BooleanField(default=False)
     consent_sms = peewee.BooleanField(default=False)
     search_text = peewee.TextField(null=True)     # folded words to search; see search.py
+    # fold(last) + "\x1f" + fold(first): likely duplicates by name, see duplicates.py
+    name_key = peewee.CharField(max_length=210, null=True)
 
     class Meta:
         table_name = "contacts_person"
+        indexes = ((("organization", "name_key"), False),)
 
 
 # -- import history (not entities: written only by the import pipeline) ----------------------

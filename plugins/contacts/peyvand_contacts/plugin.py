@@ -25,10 +25,12 @@ def load_demo_data(tenant):
     from peyvand_sdk import tenant_db
 
     from .demo import load
+    from .namekeys import fill_missing
     from .search import reindex
 
     summary = load()
     reindex(tenant_db)  # the demo writes its rows directly, without search text
+    fill_missing(tenant_db)  # ... and without name keys
     return summary
 
 
@@ -57,16 +59,19 @@ def search(query, limit):
 
 @hookimpl
 def register_models():
+    from .dedupe_models import DuplicateDismissal, Merge, MergeChange
     from .models import ImportBatch, ImportItem, OrganizationSearchIndex, PersonSearchIndex
 
-    return [ImportBatch, ImportItem, PersonSearchIndex, OrganizationSearchIndex]
+    return [ImportBatch, ImportItem, PersonSearchIndex, OrganizationSearchIndex,
+            DuplicateDismissal, Merge, MergeChange]
 
 
 @hookimpl
 def register_cli_commands():
+    from .cli_dedupe import add_commands
     from .importing.cli import commands
 
-    return [commands()]
+    return [add_commands(commands())]
 
 
 @hookimpl
@@ -81,3 +86,10 @@ def register_blueprints():
     from .duplicates import blueprint
 
     return [blueprint()]
+
+
+@hookimpl
+def register_settings():
+    from .duplicates import settings
+
+    return settings()

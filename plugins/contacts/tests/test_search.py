@@ -199,7 +199,7 @@ def test_migration_fills_search_text_of_existing_rows(peyvand_app, peyvand_clien
                        "lifecycle_stage, consent_email, consent_sms, version, created_at, "
                        f"updated_at) VALUES ('احمدی', '+989351112233', {org}, 'lead', "
                        "false, false, 1, '2025-01-01', '2025-01-01')")
-        assert runner.up() == ["0002_search", "0003_import_batches"]
+        assert runner.up()[:2] == ["0002_search", "0003_import_batches"]  # and later steps
     assert found(peyvand_client, "احمدي") and found(peyvand_client, "۰۹۳۵")
     assert found(peyvand_client, "مهرگان") and found(peyvand_client, "مهرگان", ORGANIZATION)
 

@@ -52,6 +52,7 @@ from peyvand_contacts.importing.mapping import (
 )
 from peyvand_contacts.importing.readers import ImportFileError, read_rows
 from peyvand_contacts.models import ImportBatch, ImportItem, Organization, Person
+from peyvand_contacts.namekeys import organization_name_key, person_name_key
 from peyvand_contacts.phones import InvalidPhone, normalize_phone
 from peyvand_contacts.text import fold
 from peyvand_sdk import (
@@ -1153,8 +1154,10 @@ class _Planner:
                                    strict=True):
                 org.id = org_id
                 org_names[org_id] = org.name
-            columns = ["id", "version", "created_at", "updated_at", "owner_id", "name"]
-            org_rows = [(o.id, 1, stamp, stamp, user_id, o.name) for o in orgs]
+            columns = ["id", "version", "created_at", "updated_at", "owner_id", "name_key",
+                       "name"]
+            org_rows = [(o.id, 1, stamp, stamp, user_id, organization_name_key(o.name), o.name)
+                        for o in orgs]
             org_search_text = _organization_search_text_function()
             if org_search_text is not None:
                 columns.append("search_text")
@@ -1173,7 +1176,8 @@ class _Planner:
             for target, person_id in zip(creates, _allocate_ids(db, "contacts_person",
                                                                  len(creates)), strict=True):
                 target.id = person_id
-            columns = ["id", "version", "created_at", "updated_at", "owner_id", *_COLUMNS]
+            columns = ["id", "version", "created_at", "updated_at", "owner_id", "name_key",
+                       *_COLUMNS]
             if search_text is not None:
                 columns.append("search_text")
             sql = _insert_sql(db, "contacts_person", columns)
@@ -1185,7 +1189,8 @@ class _Planner:
                     org = values[_ORG]
                     if org is not None and not isinstance(org, int):
                         values[_ORG] = org = org.id
-                    row = [target.id, 1, stamp, stamp, user_id, *values]
+                    row = [target.id, 1, stamp, stamp, user_id,
+                           person_name_key(values[_FIRST], values[_LAST]), *values]
                     if search_text is not None:
                         row.append(search_text(values[_FIRST], values[_LAST], values[_EMAIL],
                                                values[_PHONE], org_names.get(org)))
@@ -1219,6 +1224,9 @@ class _Planner:
             sets = [_COLUMNS[i] for i in changed]
             if search_text is not None and changed:
                 sets.append("search_text")
+            renamed = _FIRST in changed or _LAST in changed
+            if renamed:
+                sets.append("name_key")
             sql = _update_sql(db, "contacts_person", [*sets, "version", "updated_at"])
             batch = []
             for target in group:
@@ -1227,6 +1235,8 @@ class _Planner:
                 if search_text is not None and changed:
                     row.append(search_text(values[_FIRST], values[_LAST], values[_EMAIL],
                                            values[_PHONE], org_names.get(values[_ORG])))
+                if renamed:
+                    row.append(person_name_key(values[_FIRST], values[_LAST]))
                 row.extend((target.version + 1, stamp, target.id, target.version))
                 batch.append(row)
             changed_rows = _executemany(db, sql, batch)
@@ -1470,8 +1480,9 @@ def _undo(db, sqlite: bool, batch_id: int, force: bool) -> UndoResult:
     custom_rows = []
     audit = []
     for names, group in groups.items():
+        renamed = "first_name" in names or "last_name" in names
         sets = [*names, *(["search_text"] if search_text is not None and names else []),
-                "version", "updated_at"]
+                *(["name_key"] if renamed else []), "version", "updated_at"]
         sql = ('UPDATE "contacts_person" SET '
                + ", ".join(f'"{c}" = {db.param}' for c in sets)
                + f' WHERE "id" = {db.param}')
@@ -1483,6 +1494,8 @@ def _undo(db, sqlite: bool, batch_id: int, force: bool) -> UndoResult:
                 out.append(search_text(values["first_name"], values["last_name"],
                                        values["email"], values["phone"],
                                        org_names.get(values["organization_id"])))
+            if renamed:
+                out.append(person_name_key(values["first_name"], values["last_name"]))
             out.extend((row["version"] + 1, stamp, row["id"]))
             batch.append(out)
             changes = {c: (row[c], before[c]) for c in names if row[c] != before[c]}

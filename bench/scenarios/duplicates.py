@@ -1,0 +1,147 @@
+"""The duplicates list (issue #7): ``GET /api/v1/contacts/duplicates`` over ``ctx.rows``
+contacts, of which 5 % repeat an earlier contact's e-mail or mobile (the data set's
+``duplicates`` table, the ground truth).
+
+``duplicates.first_page_ms``: the first page (50 groups, every exact rule) through the real
+request path (test client, API token, permission scope, dismissals, the records' key fields).
+Baseline, interleaved: raw ``sqlite3`` of what the page needs — the first 50 e-mails shared by
+two or more live people (``GROUP BY email HAVING COUNT(*) > 1``) and those people's rows —
+encoded with ``json.dumps``.
+
+``duplicates.all_pages_s``: every page of every exact rule (e-mail, mobile, national id, name
+in the same organisation), 200 groups a page, by cursor, until the list ends. Baseline: the
+same four ``GROUP BY`` queries in raw ``sqlite3`` over the whole table plus the member rows of
+every group, in one go.
+
+``duplicates.fuzzy_all_s``: every page of the fuzzy rule (threshold 85) through the API.
+Baseline: reading the same ``(organization_id, name_key, id)`` rows in index order with raw
+``sqlite3`` (what the comparison walks; the comparisons themselves are the figure's cost).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+from bench.harness import Context, measure_interleaved, scenario
+
+PAGE = 50
+
+
+def _walk(client, auth, **params) -> tuple[int, int]:
+    groups = records = 0
+    cursor = None
+    while True:
+        query = dict(params, **({"cursor": cursor} if cursor else {}))
+        response = client.get("/api/v1/contacts/duplicates", query_string=query, headers=auth)
+        if response.status_code != 200:
+            raise RuntimeError(f"duplicates answered {response.status_code}: {response.json}")
+        body = response.json
+        groups += len(body["data"])
+        records += sum(len(g["records"]) for g in body["data"])
+        cursor = body["next_cursor"]
+        if cursor is None:
+            return groups, records
+
+
+@scenario("duplicates", figures=("duplicates.first_page_ms", "duplicates.all_pages_s",
+                                 "duplicates.fuzzy_all_s"))
+def duplicates_sqlite(ctx: Context) -> None:
+    import sqlite3
+
+    try:
+        from peyvand_contacts.namekeys import fill_missing
+    except ImportError as exc:
+        ctx.missing(f"peyvand-contacts not installed: {exc}")
+    from bench import datagen
+    from bench.scenarios.search import _instance, _load, _rows
+
+    path = ctx.dataset()
+    orgs, people, _ = _rows(path, ctx)
+    kernel, app, auth = _instance(ctx, None)
+    _load(ctx, kernel, orgs, people, postgres=False)
+    del orgs, people
+    db = kernel.storage.database_for("default")
+    t0 = time.perf_counter()
+    with kernel.storage.bound("default"), db.atomic():
+        filled = fill_missing(db)
+    db.execute_sql("ANALYZE")
+    ctx.log(f"name keys of {filled:,} rows in {time.perf_counter() - t0:.1f} s")
+    client = app.test_client()
+    raw = sqlite3.connect(kernel.storage.tenant_path("default"))
+
+    truth = datagen.duplicates(path)
+    started = time.perf_counter()
+    groups, records = _walk(client, auth, limit=200, rule="email,phone")
+    ctx.log(f"e-mail/mobile: {groups:,} groups, {records:,} records in "
+            f"{time.perf_counter() - started:.2f} s; the data set has {len(truth):,} repeats")
+
+    member_sql = ("SELECT id, first_name, last_name, email, phone, organization_id, owner_id, "
+                  "team_id, created_at, updated_at FROM contacts_person WHERE deleted_at IS NULL "
+                  "AND {column} IN ({marks}) ORDER BY id")
+
+    def raw_groups(column: str, limit: int | None) -> list:
+        sql = (f"SELECT {column}, COUNT(*) FROM contacts_person WHERE deleted_at IS NULL AND "
+               f"{column} IS NOT NULL GROUP BY {column} HAVING COUNT(*) > 1 ORDER BY {column}")
+        keys = [r[0] for r in raw.execute(sql + (f" LIMIT {limit}" if limit else ""))]
+        rows = []
+        for start in range(0, len(keys), 500):
+            chunk = keys[start:start + 500]
+            rows += raw.execute(member_sql.format(column=column, marks=", ".join("?" * len(chunk))),
+                                chunk).fetchall()
+        return rows
+
+    def raw_first_page():
+        return json.dumps({"data": raw_groups("email", PAGE)}, default=str,
+                          ensure_ascii=False).encode()
+
+    def api_first_page():
+        response = client.get("/api/v1/contacts/duplicates", query_string={"limit": PAGE},
+                              headers=auth)
+        if response.status_code != 200 or len(response.json["data"]) != PAGE:
+            raise RuntimeError(f"first page: {response.status_code}")
+        return response.get_data()
+
+    fw, base = measure_interleaved(api_first_page, raw_first_page, rounds=ctx.pick(20, 30))
+    ctx.report_samples("duplicates.first_page_ms", fw, "ms", base, rows=ctx.rows)
+
+    def raw_all():
+        out = []
+        for column in ("email", "phone", "national_id"):
+            out += raw_groups(column, None)
+        sql = ("SELECT organization_id, name_key, COUNT(*) FROM contacts_person WHERE deleted_at "
+               "IS NULL AND organization_id IS NOT NULL AND name_key IS NOT NULL AND name_key != "
+               "? GROUP BY organization_id, name_key HAVING COUNT(*) > 1 "
+               "ORDER BY organization_id, name_key")
+        keys = [r[1] for r in raw.execute(sql, ("\x1f",))]
+        for start in range(0, len(keys), 500):
+            chunk = keys[start:start + 500]
+            out += raw.execute(member_sql.format(column="name_key",
+                                                 marks=", ".join("?" * len(chunk))),
+                               chunk).fetchall()
+        return out
+
+    fw, base = measure_interleaved(
+        lambda: _walk(client, auth, limit=200, rule="email,phone,national_id,name"), raw_all,
+        rounds=ctx.pick(3, 5), warmup=1)
+    groups, records = _walk(client, auth, limit=200, rule="email,phone,national_id,name")
+    ctx.report_samples("duplicates.all_pages_s", fw, "s", base, rows=ctx.rows, groups=groups,
+                       records=records)
+
+    with kernel.storage.bound("default"):
+        from peyvand.settings_store import set_setting
+
+        set_setting(kernel, "default", "contacts.fuzzy_name_threshold", 85, via="cli")
+    kernel.bump_generation()
+
+    def raw_scan():
+        return raw.execute("SELECT organization_id, name_key, id FROM contacts_person WHERE "
+                           "deleted_at IS NULL AND organization_id IS NOT NULL AND name_key "
+                           "IS NOT NULL ORDER BY organization_id, name_key, id").fetchall()
+
+    fw, base = measure_interleaved(lambda: _walk(client, auth, limit=200, rule="fuzzy"),
+                                   raw_scan, rounds=ctx.pick(3, 3), warmup=1)
+    groups, _ = _walk(client, auth, limit=200, rule="fuzzy")
+    ctx.report_samples("duplicates.fuzzy_all_s", fw, "s", base, rows=ctx.rows, pairs=groups)
+    raw.close()
+    kernel.storage.close()
