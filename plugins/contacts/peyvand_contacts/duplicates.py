@@ -564,6 +564,10 @@ def blueprint() -> Blueprint:
             added = dismiss(data.get("entity") or "person", data.get("ids"))
         return jsonify({"dismissed": added})
 
+    from .merging import register
+
+    register(bp)
+
     @bp.errorhandler(InvalidRecord)
     def invalid(exc):
         return jsonify({"errors": exc.errors}), 422
