@@ -31,26 +31,34 @@ How a query matches and ranks
 The query is folded and split the same way; consecutive digit groups are one number (``0912
 123 4567`` → ``09121234567``, ``+98 912`` → ``98912``) and a leading international ``00`` is
 dropped. A record matches when *every* query word is the start of one of its words; infix
-matches (``1234567`` inside a phone number) are not found. Hits rank in tiers, each ordered by
-id (the kernel's own tie-breaker), so results are deterministic and equal on both databases:
+matches (``1234567`` inside a phone number) are not found. Hits rank in tiers; the best
+``limit`` are kept, and equal on both databases:
 
-* 4 - the key equals the query (exact last name / organisation name, words joined);
-* 3 - the key starts with the query (last name starting with it);
+* 4 - the key equals the query (exact last name / organisation name, words joined), by id;
+* 3 - the key starts with the query (last name starting with it), the alphabetically first
+  keys (code point order), then by id;
 * 2 - the query's words appear in the order typed, the last one as a prefix (``علی رض`` finds
-  ``علی رضایی``); only for queries of two words or more;
-* 1 - any other match (an organisation, an e-mail, a phone number…).
+  ``علی رضایی``); only for queries of two words or more; by id;
+* 1 - any other match (an organisation, an e-mail, a phone number…), by id.
+
+(The kernel then shows every plugin's hits by score, then id.)
 
 SQLite: FTS5 tables ``contacts_person_fts`` / ``contacts_organization_fts`` over
 ``search_text`` with the base table as external content (the text is not stored twice),
 ``unicode61`` without diacritic removal (the text is folded already) and prefix indexes of 2
 and 3 characters, kept in step by ``AFTER INSERT/UPDATE/DELETE`` triggers on the base table
 (``INSERT OR REPLACE`` into the base table would skip the delete trigger: use ``ON CONFLICT
-DO UPDATE``). Each tier is one FTS5 query (the key is the column's first token, ``^"key"``; the
-ordered words are a phrase) that reads the index in rowid order and stops after ``limit`` live
-rows the actor may read; the tiers are joined with ``UNION ALL``. A word that half the table
-contains therefore costs about what a rare one does, instead of ranking every match. Query words
-are double-quoted FTS5 strings, so quotes, ``*``, ``-``, ``OR``, ``NEAR`` or ``^`` typed by a
-user are dropped by the word splitting or searched for as text, never parsed as syntax.
+DO UPDATE``), and a B-tree index of the key expression (migration 0007). The two key tiers read
+that B-tree (the prefix tier in key order) and stop at ``limit``; the other tiers are one FTS5
+query each, reading the index in rowid order and stopping after ``limit`` live rows the actor
+may read, the phrase and "not a key match" tested on the row (:func:`_sqlite_tiers`). A word
+that half the table contains therefore costs about what a rare one does, instead of ranking
+every match, and a word that is nobody's key (an organisation word in 65,000 people's text)
+costs one FTS5 read, not one per tier: FTS5 expands a prefix longer than its prefix indexes
+into the doclists of every matching term before yielding the first row (about 20 ms for such a
+word at 1M people), and that expansion is the tail of the latency. Query words are
+double-quoted FTS5 strings, so quotes, ``*``, ``-``, ``OR``, ``NEAR`` or ``^`` typed by a user
+are dropped by the word splitting or searched for as text, never parsed as syntax.
 
 PostgreSQL: a GIN index over the words, ``array_to_tsvector(array_remove(string_to_array(
 search_text, ' '), ''))`` (:data:`PG_WORDS`), partial on ``deleted_at IS NULL``, queried with a
@@ -80,8 +88,8 @@ What neither index can do cheaply at 1M rows is rank every match: reading the ro
 10,000 matches costs tens of ms. SQLite avoids it (each tier reads the FTS5 index in rowid
 order and stops at ``limit``); a GIN bitmap cannot be read in order, so on PostgreSQL a common
 name costs more than a rare one. ``bench/scenarios/search.py`` measures both: through HTTP at
-1M people, p50 6 ms / p99 118 ms on SQLite and p50 25 ms / p99 59 ms on PostgreSQL (default
-128 MB ``shared_buffers``, smaller than the table); at 100k, 1.8 ms and 4.3 ms.
+1M people, p50 3 ms / p99 about 40 ms on SQLite (118 ms before the key index) and p50 25 ms /
+p99 59 ms on PostgreSQL (default 128 MB ``shared_buffers``, smaller than the table).
 """
 
 from __future__ import annotations
@@ -297,25 +305,14 @@ PG_WORDS = "array_to_tsvector(array_remove(string_to_array(search_text, ' '), ''
 PG_CANDIDATES = 10_000
 # The first word (an organisation's name or a person's last name, words joined).
 _PG_KEY = "split_part(ltrim(search_text, '| '), ' ', 1)"
+# The same on SQLite; migration 0007 indexes this very expression (the query must repeat it).
+_SQLITE_TEXT = '"t1"."search_text"'
+_SQLITE_KEY = (f"substr(ltrim({_SQLITE_TEXT}, '| '), 1, "
+               f"instr(ltrim({_SQLITE_TEXT}, '| ') || ' ', ' ') - 1)")
 
 
 def _fts5_string(word: str) -> str:
     return '"' + word.replace('"', '""') + '"'
-
-
-def _fts5_tiers(words: list[str]) -> list[tuple[float, str]]:
-    """``[(score, FTS5 query)]``, one per ranking tier, each excluding the tiers above it."""
-    every = "(" + " AND ".join(_fts5_string(w) + "*" for w in words) + ")"
-    key = "^" + _fts5_string("".join(words))
-    if len(words) == 1:
-        return [(EXACT, f"{every} AND {key}"),
-                (PREFIX, f"{every} AND ({key}* NOT {key})"),
-                (OTHER, f"{every} NOT {key}*")]
-    phrase = _fts5_string(" ".join(words)) + "*"
-    return [(EXACT, f"{every} AND {key}"),
-            (PREFIX, f"{every} AND ({key}* NOT {key})"),
-            (PHRASE, f"{every} AND ({phrase} NOT {key}*)"),
-            (OTHER, f"{every} NOT ({key}* OR {phrase})")]
 
 
 def _tsquery(words: list[str]) -> str:
@@ -326,7 +323,7 @@ def _tsquery(words: list[str]) -> str:
 def _rows(model, index_model, entity_id: str, columns: list, words: list[str], limit: int):
     """``(columns..., score)`` of the best ``limit`` live rows of ``model`` the actor may read,
     best first, ties by id."""
-    from peewee import SQL, Value
+    from peewee import SQL
 
     from peyvand_sdk import restrict
 
@@ -347,25 +344,61 @@ def _rows(model, index_model, entity_id: str, columns: list, words: list[str], l
             score_params.append(" " + spaced)
         names = ", ".join(f'"{column.column_name}"' for column in columns)
         sql = (f"SELECT {names}, ({score}ELSE {OTHER} END)::float8 AS score FROM ({sql}) AS c "
-               "ORDER BY score DESC, id LIMIT %s")
-        return db.execute_sql(sql, [*score_params, *params, limit]).fetchall()
+               f"ORDER BY score DESC, CASE WHEN starts_with({_PG_KEY}, %s) THEN {_PG_KEY} END "
+               'COLLATE "C", id LIMIT %s')
+        return db.execute_sql(sql, [*score_params, *params, joined, limit]).fetchall()
 
-    # SQLite: one query per tier, each reading the FTS5 index in rowid order and stopping at
-    # ``limit`` rows, so a word that half the table contains costs what a rare one does. The
-    # tiers differ only in two parameters: the query is built (and restricted) once.
-    score, match = object(), object()
+    rows: list = []
+    for query in _sqlite_tiers(model, index_model, entity_id, columns, words):
+        rows.extend(query.limit(limit - len(rows)).tuples())
+        if len(rows) >= limit:
+            break
+    return rows
+
+
+def _sqlite_tiers(model, index_model, entity_id: str, columns: list, words: list[str]):
+    """SQLite: one query per ranking tier, best tier first, restricted to what the actor may
+    read; the caller runs them in turn until it has ``limit`` rows.
+
+    The key tiers (exact, prefix) read the B-tree index of the key (migration 0007), the
+    prefix tier in key order, so a word that matches nobody's key costs nothing there. The
+    phrase and other tiers read FTS5 in rowid order and stop at ``limit``; they test the phrase
+    and "not a key match" on the row. FTS5 expands a prefix its prefix indexes (2 and 3
+    characters) do not cover into the doclists of every matching term before yielding a row
+    (20 ms for a word in 65,000 of 1M people), so a single-word query reads FTS5 once, not
+    once per tier."""
+    from peewee import SQL, Value
+
+    from peyvand_sdk import restrict
+
+    joined, spaced = "".join(words), " ".join(words)
+    every = " AND ".join(_fts5_string(w) + "*" for w in words)
+    key_end = joined + "\U0010ffff"
+    has_words = [SQL(f"instr(' ' || {_SQLITE_TEXT}, ?) > 0", [" " + w]) for w in words]
+    phrase = SQL(f"instr(' ' || replace({_SQLITE_TEXT}, '| ', ''), ?) > 0", [" " + spaced])
     fts = index_model.alias("fts")
-    tier = (model.select(*columns, Value(score).alias("score"))
-            .join(fts, on=(fts.rowid == model.id))
-            .where(SQL('"fts"."search_text" MATCH ?', [match]), model.deleted_at.is_null()))
-    sql, template = restrict(tier, entity_id).order_by(fts.rowid).limit(limit).sql()
-    tiers = _fts5_tiers(words)
-    params = []
-    for tier_score, tier_match in tiers:
-        params += [tier_score if p is score else tier_match if p is match else p
-                   for p in template]
-    sql = " UNION ALL ".join([f"SELECT * FROM ({sql})"] * len(tiers))
-    return db.execute_sql(f"{sql} ORDER BY score DESC, id LIMIT ?", [*params, limit]).fetchall()
+    table = model._meta.table_name
+    by_key = SQL(f'"{table}" AS "t1" INDEXED BY "{table}_search_key"')
+
+    def tier(score, *conditions, order=(model.id,), text=False):
+        query = model.select(*columns, Value(score).alias("score"))
+        if not text:  # else the planner may prefer the index of deleted_at, owner or team
+            query = query.from_(by_key)
+        else:
+            query = query.join(fts, on=(fts.rowid == model.id)).where(
+                SQL('"fts"."search_text" MATCH ?', [every]),
+                SQL(f"NOT ({_SQLITE_KEY} >= ? AND {_SQLITE_KEY} < ?)", [joined, key_end]))
+        query = query.where(model.deleted_at.is_null(), *conditions)
+        return restrict(query, entity_id).order_by(*order)
+
+    yield tier(EXACT, SQL(f"{_SQLITE_KEY} = ?", [joined]), *has_words)
+    yield tier(PREFIX, SQL(f"{_SQLITE_KEY} > ? AND {_SQLITE_KEY} < ?", [joined, key_end]),
+               *has_words, order=(SQL(_SQLITE_KEY), model.id))
+    if len(words) > 1:
+        yield tier(PHRASE, phrase, order=(fts.rowid,), text=True)
+        yield tier(OTHER, ~phrase, order=(fts.rowid,), text=True)
+    else:
+        yield tier(OTHER, order=(fts.rowid,), text=True)
 
 
 def search(query: str, limit: int) -> list[dict]:

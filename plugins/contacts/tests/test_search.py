@@ -199,7 +199,9 @@ def test_migration_fills_search_text_of_existing_rows(peyvand_app, peyvand_clien
                        "lifecycle_stage, consent_email, consent_sms, version, created_at, "
                        f"updated_at) VALUES ('احمدی', '+989351112233', {org}, 'lead', "
                        "false, false, 1, '2025-01-01', '2025-01-01')")
-        assert runner.up()[:2] == ["0002_search", "0003_import_batches"]  # and later steps
+        applied = runner.up()
+        assert applied[:2] == ["0002_search", "0003_import_batches"]  # and later steps
+        assert "0007_search_key" in applied
     assert found(peyvand_client, "احمدي") and found(peyvand_client, "۰۹۳۵")
     assert found(peyvand_client, "مهرگان") and found(peyvand_client, "مهرگان", ORGANIZATION)
 
@@ -257,6 +259,47 @@ def test_postgres_search_can_use_the_gin_index(peyvand_app):
             plan = db.execute_sql(f"EXPLAIN SELECT id FROM {table} WHERE {PG_WORDS} @@ "
                                   "%s::tsquery AND deleted_at IS NULL", ("'w123':*",)).fetchall()
             assert f"{table}_search" in " ".join(row[0] for row in plan)
+
+
+@pytest.mark.sqlite_only
+@pytest.mark.parametrize("role", ["admin", "salesperson"])
+def test_sqlite_key_tiers_read_the_key_index_whatever_the_scope(peyvand_app, peyvand_login,
+                                                               role):
+    """The exact and prefix tiers must read the key index (migration 0007): left to itself the
+    planner preferred the index of deleted_at (or of a scope's owner/team) and sorted every
+    row it found — a second per search at 1M people."""
+    from peyvand.access import acting_as
+    from peyvand.identity import get_user
+    from peyvand_contacts.models import Person, PersonSearchIndex
+
+    peyvand_login(role)
+    kernel = peyvand_app.extensions["peyvand"]
+    with kernel.storage.bound("default") as db:
+        with acting_as(kernel.actor_for(get_user(f"{role}1"))):
+            tiers = list(search_module._sqlite_tiers(
+                Person, PersonSearchIndex, PERSON, [Person.id], ["رضا", "کر"]))
+            plans = []
+            for query in tiers:
+                sql, params = query.limit(20).sql()
+                plans.append(" ".join(str(row[-1]) for row in db.execute_sql(
+                    "EXPLAIN QUERY PLAN " + sql, params).fetchall()))
+    assert len(plans) == 4
+    for plan in plans[:2]:
+        assert "USING INDEX contacts_person_search_key" in plan and "TEMP B-TREE" not in plan
+    for plan in plans[2:]:
+        assert "SCAN fts VIRTUAL TABLE" in plan and "TEMP B-TREE" not in plan
+
+
+def test_prefix_tier_takes_the_first_keys_in_alphabetical_order(peyvand_client):
+    """With more last names starting with the query than the limit, the prefix tier keeps the
+    alphabetically first (both databases: code point order), then hits are shown by id."""
+    later = person(peyvand_client, last_name="رضاییان")      # ی U+06CC
+    middle = person(peyvand_client, last_name="رضاپور")      # پ U+067E
+    first = person(peyvand_client, last_name="رضائی")        # ئ U+0626
+    hits = search(peyvand_client, "رضا", limit=2)
+    assert [h["id"] for h in hits] == [middle, first]
+    assert later not in [h["id"] for h in search(peyvand_client, "رضا", limit=2)]
+    assert [h["id"] for h in search(peyvand_client, "رضا", limit=3)] == [later, middle, first]
 
 
 # --------------------------------------------------------------------------- queries
