@@ -401,25 +401,46 @@ def _sqlite_tiers(model, index_model, entity_id: str, columns: list, words: list
         yield tier(OTHER, order=(fts.rowid,), text=True)
 
 
+#: With fields hidden from the user, this many times ``limit`` candidates are read, so hits
+#: that matched only through a hidden field can be dropped and the page still fills.
+HIDDEN_OVERFETCH = 5
+
+
+def _matches_visible(words: list[str], text: str) -> bool:
+    """Whether every query word starts one of the words of ``text`` (a search text)."""
+    tokens = text.split()
+    return all(any(token.startswith(word) for token in tokens) for word in words)
+
+
 def search(query: str, limit: int) -> list[dict]:
     """The ``search`` hook: people and organisations matching ``query``, at most ``limit`` of
-    each, as hits ``{"entity", "id", "title", "subtitle", "score"}``."""
+    each, as hits ``{"entity", "id", "title", "subtitle", "score"}``.
+
+    Field rules apply to the match as well as to the hit: a field hidden from the user neither
+    shows in a hit nor makes a record match (searching for an e-mail address a role may not see
+    must not tell whether somebody has it)."""
     from peyvand_sdk import hidden_fields, restrict
 
     from .models import Organization, OrganizationSearchIndex, Person, PersonSearchIndex
 
-    def shown(entity_id, **values):
-        """The first value the user's roles do not hide (field rules apply to hits too)."""
-        hidden = hidden_fields(entity_id)
-        return next((v for k, v in values.items() if v and k not in hidden), None)
-
     words = parse_query(query)
     if not words or limit < 1:
         return []
+    hidden_person = hidden_fields("contacts.person")
+    hidden_org = hidden_fields("contacts.organization")
+
+    def visible(hidden, **values):
+        return {k: (None if k in hidden else v) for k, v in values.items()}
+
+    def shown(hidden, **values):
+        """The first value the user's roles do not hide (field rules apply to hits too)."""
+        return next((v for k, v in values.items() if v and k not in hidden), None)
+
     hits = []
+    fetch = limit * HIDDEN_OVERFETCH if hidden_person else limit
     people = _rows(Person, PersonSearchIndex, "contacts.person",
                    [Person.id, Person.first_name, Person.last_name, Person.email, Person.phone,
-                    Person.organization], words, limit)
+                    Person.organization], words, fetch)
     org_ids = {org for *_, org, _ in people if org}
     org_names = {}
     if org_ids:
@@ -427,17 +448,32 @@ def search(query: str, limit: int) -> list[dict]:
             Organization.id.in_(sorted(org_ids)))
         org_names = dict(restrict(named, "contacts.organization").tuples())
     for person_id, first, last, email, phone, org, score in people:
+        seen = visible(hidden_person, first_name=first, last_name=last, email=email,
+                       phone=phone, organization_id=org_names.get(org))
+        if hidden_person and not _matches_visible(words, person_search_text(*seen.values())):
+            continue
+        if len(hits) == limit:
+            break
         hits.append({"entity": "contacts.person", "id": person_id,
-                     "title": " ".join(n for n in (first, last) if n),
-                     "subtitle": shown("contacts.person", email=email, phone=phone,
+                     "title": " ".join(n for n in (seen["first_name"], seen["last_name"]) if n)
+                     or f"#{person_id}",
+                     "subtitle": shown(hidden_person, email=email, phone=phone,
                                        organization_id=org_names.get(org)),
                      "score": float(score)})
+    fetch = limit * HIDDEN_OVERFETCH if hidden_org else limit
     organizations = _rows(Organization, OrganizationSearchIndex, "contacts.organization",
                           [Organization.id, Organization.name, Organization.email,
-                           Organization.phone, Organization.city], words, limit)
+                           Organization.phone, Organization.city], words, fetch)
+    count = 0
     for org_id, name, email, phone, city, score in organizations:
-        hits.append({"entity": "contacts.organization", "id": org_id, "title": name,
-                     "subtitle": shown("contacts.organization", email=email, phone=phone,
-                                       city=city),
+        seen = visible(hidden_org, name=name, email=email, phone=phone)
+        if hidden_org and not _matches_visible(words, organization_search_text(*seen.values())):
+            continue
+        if count == limit:
+            break
+        count += 1
+        hits.append({"entity": "contacts.organization", "id": org_id,
+                     "title": seen["name"] or f"#{org_id}",
+                     "subtitle": shown(hidden_org, email=email, phone=phone, city=city),
                      "score": float(score)})
     return hits

@@ -394,3 +394,35 @@ def test_hits_never_show_a_field_the_role_hides(peyvand_client, peyvand_login):
     reader_hit = peyvand_login("readonly").get("/api/v1/search?q=هویدا").json["data"][0]
     assert reader_hit["title"] == "پنهان هویدا"
     assert reader_hit["subtitle"] is None
+
+
+def test_a_hidden_field_does_not_make_a_record_match(peyvand_client, peyvand_login):
+    """Searching for a value the role may not see must not reveal who has it."""
+    peyvand_client.put("/api/v1/roles", json={"format": "peyvand.roles/1", "roles": [
+        {"key": "readonly", "grants": {"contacts.person.read": "all",
+                                       "contacts.organization.read": "all"},
+         "field_rules": {"contacts.person": {"email": "hidden", "phone": "hidden"},
+                         "contacts.organization": {"phone": "hidden"}}}]})
+    secret = person(peyvand_client, first_name="Sara", last_name="Secret",
+                    email="hidden.box@example.ir", phone="09125556677")
+    org = organization(peyvand_client, name="Quiet Co", phone="02188776655")
+    reader = peyvand_login("readonly")
+    assert found(peyvand_client, "hidden.box") == [secret]
+    assert found(reader, "hidden.box") == []
+    assert found(reader, "0912555") == []
+    assert found(reader, "Secret") == [secret]            # visible fields still match
+    assert found(reader, "Sara hidden") == []              # every word must match a visible one
+    assert found(peyvand_client, "021887", ORGANIZATION) == [org]
+    assert found(reader, "021887", ORGANIZATION) == []
+    assert found(reader, "Quiet", ORGANIZATION) == [org]
+
+
+def test_hidden_field_matches_do_not_shrink_the_page(peyvand_client, peyvand_login):
+    peyvand_client.put("/api/v1/roles", json={"format": "peyvand.roles/1", "roles": [
+        {"key": "readonly", "grants": {"contacts.person.read": "all"},
+         "field_rules": {"contacts.person": {"email": "hidden"}}}]})
+    for i in range(3):   # lower ids, matching only by their hidden e-mail
+        person(peyvand_client, last_name=f"Other{i}", email=f"karimi{i}@example.ir")
+    shown = [person(peyvand_client, first_name="Karimi", last_name=f"N{i}") for i in range(3)]
+    hits = [h["id"] for h in search(peyvand_login("readonly"), "karimi", limit=3)]
+    assert hits == shown
