@@ -130,8 +130,7 @@ def users_list(ctx, as_json, tenant):
 @click.pass_context
 def users_disable(ctx, name, reassign_to, entities, tenant):
     """Disable NAME: sessions and API tokens stop at once; optionally reassign their records."""
-    from .access import Actor
-    from .audit import record_many
+    from .identity import reassign_records
 
     with _Session(ctx, tenant) as kernel:
         user = get_user(name)
@@ -139,26 +138,8 @@ def users_disable(ctx, name, reassign_to, entities, tenant):
         disable_user(user)
         moved = 0
         if target is not None:
-            _, team = user_teams(target)
-            actor = Actor(id=None, name="cli", via="cli")
-            known = kernel.entities(tenant)
-            unknown = sorted(set(entities) - set(known))
-            if unknown:
-                raise IdentityError(f"unknown entit{'y' if len(unknown) == 1 else 'ies'} "
-                                    f"{', '.join(unknown)} (entities: {', '.join(sorted(known))})")
-            for entity_id, entity in sorted(known.items()):
-                if entities and entity_id not in entities:
-                    continue
-                model = entity.model
-                ids = [i for (i,) in model.select(model.id).where(model.owner_id == user.id)
-                       .tuples()]
-                if not ids:
-                    continue
-                model.update(owner_id=target.id, team_id=team).where(
-                    model.id.in_(ids)).execute()
-                record_many(entity_id, [(i, "reassign", {"owner_id": (user.id, target.id)})
-                                        for i in ids], via=actor.via, user_name=actor.name)
-                moved += len(ids)
+            moved = sum(reassign_records(kernel.entities(tenant), user, target, entities,
+                                         via="cli", actor_name="cli").values())
     click.echo(f"user {name} disabled; tokens revoked"
                + (f"; {moved} records reassigned to {reassign_to}" if target else ""))
 

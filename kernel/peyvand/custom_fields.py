@@ -317,6 +317,45 @@ def add_field(entities: dict, entity_id: str, name: str, type: str, *, label_en:
     return next(d for d in definitions(entity_id) if d.name == name)
 
 
+def update_field(entity_id: str, name: str, *, label_en: str | None = None,
+                 label_fa: str | None = None, choices=None, required: bool | None = None
+                 ) -> dict:
+    """Change a custom field's labels, choices or ``required``; its name and type stay.
+
+    A choice that records still hold cannot be taken away (the error names how many hold
+    it). Returns ``{what: (old, new)}`` for the audit trail."""
+    field = CustomField.get_or_none((CustomField.entity == entity_id) & (CustomField.name == name))
+    if field is None:
+        raise CustomFieldError(f"{entity_id} has no custom field {name!r}")
+    changes = {}
+    if label_en is not None and label_en.strip() and label_en.strip() != field.label_en:
+        changes["label_en"] = (field.label_en, label_en.strip())
+        field.label_en = label_en.strip()
+    if label_fa is not None and (label_fa.strip() or None) != field.label_fa:
+        changes["label_fa"] = (field.label_fa, label_fa.strip() or None)
+        field.label_fa = label_fa.strip() or None
+    if required is not None and bool(required) != field.required:
+        changes["required"] = (field.required, bool(required))
+        field.required = bool(required)
+    if choices is not None and field.type in ("choice", "multi_choice"):
+        old = json.loads(field.choices or "[]")
+        new = list(dict.fromkeys(c.strip() for c in choices if c.strip()))
+        if not new:
+            raise CustomFieldError(f"a {field.type} field needs its choices")
+        for gone in [c for c in old if c not in new]:
+            used = CustomValue.select().where((CustomValue.field_id == field.id)
+                                              & (CustomValue.value_text == gone)).count()
+            if used:
+                raise CustomFieldError(f"choice {gone!r} of {entity_id}.{PREFIX}{name} is held by "
+                                       f"{used} record(s); change them first")
+        if new != old:
+            changes["choices"] = (old, new)
+            field.choices = json.dumps(new, ensure_ascii=False)
+    if changes:
+        field.save()
+    return changes
+
+
 def remove_field(entity_id: str, name: str) -> int:
     """Delete a custom field and its values; returns how many values went."""
     field = CustomField.get_or_none((CustomField.entity == entity_id) & (CustomField.name == name))

@@ -381,6 +381,34 @@ def disable_user(user: User) -> None:
                                             ).execute()
 
 
+def reassign_records(entities: dict, user: User, target: User, only=(), *, via: str,
+                     actor_id: int | None = None, actor_name: str | None = None
+                     ) -> dict[str, int]:
+    """Give every record ``user`` owns to ``target`` (and ``target``'s primary team), in the
+    entities of ``entities`` (``{id: Entity}``; only those named in ``only`` when given); each
+    move is audited as ``reassign``. Returns ``{entity id: records moved}``."""
+    from .audit import record_many
+
+    unknown = sorted(set(only) - set(entities))
+    if unknown:
+        raise IdentityError(f"unknown entit{'y' if len(unknown) == 1 else 'ies'} "
+                            f"{', '.join(unknown)} (entities: {', '.join(sorted(entities))})")
+    _, team = user_teams(target)
+    moved = {}
+    for entity_id, entity in sorted(entities.items()):
+        if only and entity_id not in only:
+            continue
+        model = entity.model
+        ids = [i for (i,) in model.select(model.id).where(model.owner_id == user.id).tuples()]
+        if not ids:
+            continue
+        model.update(owner_id=target.id, team_id=team).where(model.id.in_(ids)).execute()
+        record_many(entity_id, [(i, "reassign", {"owner_id": (user.id, target.id)})
+                                for i in ids], via=via, user_id=actor_id, user_name=actor_name)
+        moved[entity_id] = len(ids)
+    return moved
+
+
 # -- tokens -------------------------------------------------------------------------------------
 
 def _hash_secret(secret: str) -> str:

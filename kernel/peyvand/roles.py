@@ -73,3 +73,55 @@ def import_policy(document: dict, actor=None) -> dict:
                      user_id=getattr(actor, "id", None), user_name=getattr(actor, "name", None))
         changed.append(row.key)
     return {"changed": changed}
+
+
+def set_role_policy(role: Role, grants: dict[str, str], rules: dict[tuple[str, str], str],
+                    *, via: str, user_id: int | None = None, user_name: str | None = None
+                    ) -> dict:
+    """Set some of ``role``'s grants (``{permission: scope}``) and field rules
+    (``{(entity, field): rule}``, ``"edit"`` removing the rule); keys not given are left as
+    they are. Validates everything first (:class:`InvalidRecord`, nothing written); audits the
+    changes as one ``update`` of ``peyvand.role``. Returns ``{what: (old, new)}``. The caller
+    runs it in a transaction and moves the generation."""
+    errors = {}
+    for key, scope in grants.items():
+        if scope not in SCOPES:
+            errors[key] = [f"scope must be one of {', '.join(SCOPES)}"]
+    for (entity, fname), rule in rules.items():
+        if rule not in RULES:
+            errors[f"{entity}.{fname}"] = [f"rule must be one of {', '.join(RULES)}"]
+    if errors:
+        raise InvalidRecord(errors)
+    current = dict(Grant.select(Grant.permission, Grant.scope).where(Grant.role == role)
+                   .tuples())
+    current_rules = {(e, f): r for e, f, r in
+                     FieldRule.select(FieldRule.entity, FieldRule.field, FieldRule.rule)
+                     .where(FieldRule.role == role).tuples()}
+    changes = {}
+    for key, scope in sorted(grants.items()):
+        old = current.get(key)
+        if old == scope:
+            continue
+        # "none" is stored too: without a row, enabling a plugin would seed the default again.
+        Grant.insert(role=role, permission=key, scope=scope).on_conflict(
+            conflict_target=[Grant.role, Grant.permission],
+            update={Grant.scope: scope}).execute()
+        if (old or "none") != scope:
+            changes[key] = (old or "none", scope)
+    for (entity, fname), rule in sorted(rules.items()):
+        old = current_rules.get((entity, fname))
+        if (old or "edit") == rule:
+            continue
+        where = ((FieldRule.role == role) & (FieldRule.entity == entity)
+                 & (FieldRule.field == fname))
+        if rule == "edit":
+            FieldRule.delete().where(where).execute()
+        else:
+            FieldRule.insert(role=role, entity=entity, field=fname, rule=rule).on_conflict(
+                conflict_target=[FieldRule.role, FieldRule.entity, FieldRule.field],
+                update={FieldRule.rule: rule}).execute()
+        changes[f"field {entity}.{fname}"] = (old, None if rule == "edit" else rule)
+    if changes:
+        audit.record("peyvand.role", role.id, "update", changes, via=via, user_id=user_id,
+                     user_name=user_name)
+    return changes

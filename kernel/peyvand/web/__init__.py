@@ -5,7 +5,8 @@
 * :mod:`.menu` — navigation from the plugins' ``register_menu_items`` hook;
 * :mod:`.forms` — forms and value display generated from entity schemas;
 * :mod:`.pages` — generic list, record, form, export and print pages for any entity;
-* :mod:`.account` — the start page, global search, profile, login and first-admin setup.
+* :mod:`.account` — the start page, global search, profile, login and first-admin setup;
+* :mod:`.admin` — admin pages: plugins, users and teams, roles, custom fields, audit trail.
 
 Every asset comes from this package (no CDN): the workspace works offline on an intranet.
 ``/api/docs`` (Swagger UI from the ``flask-swagger-ui`` wheel) lives here too.
@@ -97,4 +98,4 @@ def api_docs_asset(filename):
 
 
 # Route modules register on the blueprint above.
-from . import account, pages  # noqa: E402,F401,I001
+from . import account, admin, pages  # noqa: E402,F401,I001
