@@ -108,6 +108,33 @@ def restrict(query, entity_id: str, action: str = "read"):
 
 
 @contextmanager
+def acting_for_user(user_id: int, *, roles=None, via: str = "job"):
+    """Bind the user ``user_id`` of the bound tenant as the actor, for background work done on
+    that user's behalf (an upload processed by a worker): the same grants, scopes and field
+    rules as when they asked, with their roles narrowed to ``roles`` when the request's token
+    narrowed them. Raises :class:`peyvand.errors.PeyvandError` when the user no longer exists
+    or is disabled."""
+    from .errors import PeyvandError
+    from .identity import User
+    from .kernel import active_kernel
+    from .storage import current_tenant
+
+    tenant = current_tenant()
+    user = User.get_or_none(User.id == user_id)
+    if user is None or not user.is_active:
+        raise PeyvandError(f"user {user_id} no longer exists or is disabled; the work done "
+                           "on their behalf cannot run")
+    try:
+        from flask import current_app, has_app_context
+
+        kernel = current_app.extensions["peyvand"] if has_app_context() else active_kernel()
+    except ImportError:  # pragma: no cover - Flask is a kernel dependency
+        kernel = active_kernel()
+    with acting_as(kernel.actor_for(user, tenant, via=via, roles=roles)) as actor:
+        yield actor
+
+
+@contextmanager
 def cli_actor(kernel, tenant: str, as_user: str | None):
     """Bind the user a CLI command acts as: ``--as USER``, by default the first admin.
 

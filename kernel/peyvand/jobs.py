@@ -362,7 +362,7 @@ def _run(kernel, tenant: str, job: Claimed, claim: str, settings: JobSettings) -
     token = _current_job.set(context)
     try:
         payload = json.loads(job.payload)
-        if getattr(task.run, "peyvand_own_transactions", False):
+        if task.own_transactions or getattr(task.run, "peyvand_own_transactions", False):
             # Work with side effects outside the database (webhooks): no transaction may be
             # held open across a network call. Its log rows commit with the outcome.
             with acting_as(None):

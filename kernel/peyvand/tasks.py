@@ -19,9 +19,16 @@ class Task:
         (enqueued with a payload).
     :param retries: how many times a failed run is retried (with backoff) before it goes to
         the dead-letter list.
+    :param own_transactions: ``False`` (the default): the task runs in one transaction with
+        the job's completion (its writes commit exactly once). ``True``: it runs outside any
+        transaction and opens its own (``with tenant_db.atomic():``), for long work that must
+        show progress to other connections or must not hold SQLite's write lock throughout;
+        a run interrupted by a crash runs again, so each of its transactions must be safe to
+        repeat.
     """
 
     name: str
     run: Callable[..., object]
     every: int | None = None
     retries: int = 5
+    own_transactions: bool = False

@@ -11,6 +11,7 @@ from peyvand import KERNEL_API
 from peyvand.access import (
     Actor,
     acting_as,
+    acting_for_user,
     cli_actor,
     current_actor,
     hidden_fields,
@@ -61,6 +62,7 @@ __all__ = [
     "Task",
     "Veto",
     "acting_as",
+    "acting_for_user",
     "cli_actor",
     "current_actor",
     "current_kernel",

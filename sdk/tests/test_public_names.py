@@ -5,7 +5,8 @@ import peyvand_sdk
 PINNED = {
     "Actor", "Entity", "EventType", "Forbidden", "InvalidRecord", "KERNEL_API", "Manifest",
     "Model", "Permission", "PeyvandError", "PluginError", "RecordModel", "RecordNotFound",
-    "Setting", "StaleVersion", "Task", "Veto", "acting_as", "cli_actor", "current_actor",
+    "Setting", "StaleVersion", "Task", "Veto", "acting_as", "acting_for_user", "cli_actor",
+    "current_actor",
     "current_kernel", "current_language", "current_tenant", "custom_fields", "emit_event",
     "enqueue_task", "export_entity", "find_teams", "find_users", "get_setting", "gettext",
     "hidden_fields", "hookimpl", "hookspec", "load_custom_values", "permission_scope",

@@ -564,9 +564,11 @@ def blueprint() -> Blueprint:
             added = dismiss(data.get("entity") or "person", data.get("ids"))
         return jsonify({"dismissed": added})
 
+    from .importing.jobs import register as register_imports
     from .merging import register
 
     register(bp)
+    register_imports(bp)
 
     @bp.errorhandler(InvalidRecord)
     def invalid(exc):

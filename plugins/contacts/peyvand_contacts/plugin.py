@@ -60,10 +60,11 @@ def search(query, limit):
 @hookimpl
 def register_models():
     from .dedupe_models import DuplicateDismissal, Merge, MergeChange
+    from .importing.jobs import ImportJob
     from .models import ImportBatch, ImportItem, OrganizationSearchIndex, PersonSearchIndex
 
     return [ImportBatch, ImportItem, PersonSearchIndex, OrganizationSearchIndex,
-            DuplicateDismissal, Merge, MergeChange]
+            DuplicateDismissal, Merge, MergeChange, ImportJob]
 
 
 @hookimpl
@@ -86,6 +87,13 @@ def register_blueprints():
     from .duplicates import blueprint
 
     return [blueprint()]
+
+
+@hookimpl
+def register_tasks():
+    from .importing.jobs import tasks
+
+    return tasks()
 
 
 @hookimpl

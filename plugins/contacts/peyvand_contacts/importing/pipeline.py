@@ -61,8 +61,10 @@ from peyvand_sdk import (
     current_actor,
     custom_fields,
     load_custom_values,
+    permission_scope,
     record_audit_many,
     require_permission,
+    restrict,
     save_custom_values_many,
     tenant_db,
 )
@@ -82,6 +84,7 @@ __all__ = [
     "import_people",
     "list_batches",
     "load_mapping",
+    "mapping_from_data",
     "mapping_path",
     "parse_rule",
     "resolve_mapping",
@@ -199,6 +202,8 @@ class ImportOptions:
     region: str = "IR"
     #: How many rows the result describes one by one (the preview).
     preview_rows: int = 20
+    #: Read only the first this many data rows (a preview of a big file); ``None``: all.
+    max_rows: int | None = None
 
 
 @dataclass(frozen=True)
@@ -351,17 +356,22 @@ def load_mapping(spec: str | Path, home: str | Path | None = None
         raise ImportFailed(f"mapping file {str(path)!r} not found") from None
     except (OSError, ValueError) as exc:
         raise ImportFailed(f"mapping file {str(path)!r} is not valid JSON: {exc}") from None
+    return mapping_from_data(data, f"mapping file {str(path)!r}")
+
+
+def mapping_from_data(data, where: str = "the mapping"
+                      ) -> tuple[dict[str, str | None], tuple[MatchRule, ...] | None]:
+    """A mapping given as data (what a mapping file holds, e.g. JSON sent to the API)."""
     if not isinstance(data, dict):
-        raise ImportFailed(f"mapping file {str(path)!r} must hold a JSON object")
+        raise ImportFailed(f"{where} must hold a JSON object")
     columns = data.get("columns", data if "match" not in data else {})
     if not isinstance(columns, dict) or not all(
             isinstance(k, str) and (v is None or isinstance(v, str)) for k, v in columns.items()):
-        raise ImportFailed(f"mapping file {str(path)!r}: columns must map header -> field or "
-                           "null")
+        raise ImportFailed(f"{where}: columns must map header -> field or null")
     rules = None
     if "match" in data:
         if not isinstance(data["match"], list):
-            raise ImportFailed(f"mapping file {str(path)!r}: match must be a list")
+            raise ImportFailed(f"{where}: match must be a list")
         rules = tuple(parse_rule(r) for r in data["match"])
     return {k: (v or None) for k, v in columns.items()}, rules
 
@@ -480,7 +490,8 @@ class _NewOrg:
 class _Target:
     """A person this import creates or may change; ``values`` follow ``_COLUMNS``."""
 
-    __slots__ = ("id", "values", "old", "version", "row", "touched", "custom", "custom_old")
+    __slots__ = ("id", "values", "old", "version", "row", "touched", "custom", "custom_old",
+                 "foreign")
 
     def __init__(self, values: list, *, id: int | None = None, version: int = 0,
                  row: int = 0, custom: dict | None = None):
@@ -495,6 +506,7 @@ class _Target:
         self.version = version
         self.row = row                # the row that created it (new) or first changed it
         self.touched = False          # an earlier row of this file created or changed it
+        self.foreign = False          # an existing person the acting user may not update
 
     @property
     def new(self) -> bool:
@@ -538,13 +550,21 @@ Progress = Callable[[str, int, int | None], None]
 
 def import_people(source, *, filename: str | None = None,
                   options: ImportOptions | None = None, hooks=None,
-                  progress: Progress | None = None) -> ImportResult:
+                  progress: Progress | None = None,
+                  on_written: Callable[[ImportResult], None] | None = None) -> ImportResult:
     """Import people from ``source`` (a path, bytes or a binary file) into the bound tenant.
 
     ``hooks`` is the tenant's hook relay (``kernel.hooks(tenant)``); when given, other plugins'
     ``before_record_save`` (which may veto a record) and ``after_record_save`` run for every
     person written.  ``progress(phase, done, total)`` is called now and then with phase
     ``"read"`` (total unknown: ``None``) and ``"write"``.
+
+    ``on_written(result)`` is called inside the write's transaction once everything is
+    written, so what it writes commits together with the import (a background job records
+    its outcome there).
+
+    A row that matches a person the acting user may not update (outside their scope: matching
+    is tenant-wide) fails with an error instead of changing that person.
 
     Raises :class:`ImportFailed` when the file cannot be read or the mapping is unusable;
     row problems never raise: they are in ``result.errors``.
@@ -589,7 +609,7 @@ def import_people(source, *, filename: str | None = None,
     if not (planner.creates or planner.updates):
         result.status = "nothing"
         return result
-    planner.write(progress)
+    planner.write(progress, on_written)
     result.status = "done"
     return result
 
@@ -640,7 +660,10 @@ def _normalise_rows(source_file, mapping, options, result, progress, custom=()):
     out = []
     append = out.append
     count = 0
+    max_rows = options.max_rows
     for row_number, cells in source_file.numbered_rows():
+        if max_rows is not None and count >= max_rows:
+            break
         count += 1
         if progress is not None and not count % 5000:
             progress("read", count, None)
@@ -818,6 +841,17 @@ class _Planner:
                 values[_CEMAIL] = bool(values[_CEMAIL])
                 values[_CSMS] = bool(values[_CSMS])
                 self.existing[person_id] = _Target(values, id=person_id, version=version)
+        if self.existing and permission_scope(PERSON.id, "update") != "all":
+            # Matching is tenant-wide; writing is not: people outside the user's scope are
+            # matched (so no duplicate is created) but never changed.
+            ids = sorted(self.existing)
+            allowed = set()
+            for start in range(0, len(ids), 500):
+                allowed.update(i for (i,) in restrict(
+                    Person.select(Person.id).where(Person.id.in_(ids[start:start + 500])),
+                    PERSON.id, "update").tuples())
+            for person_id, target in self.existing.items():
+                target.foreign = person_id not in allowed
         if self.custom_keys and self.existing:   # their custom values, 500 people a query
             keys = self.custom_keys
             for person_id, stored in load_custom_values(PERSON.id, list(self.existing)).items():
@@ -899,6 +933,16 @@ class _Planner:
             if values[_ORG] is not None:
                 values[_ORG] = self._organization(values[_ORG], row_number)
             rule, target = self._find(values)
+            if target is not None and target.foreign and rule.action != "create":
+                error = RowError(row_number, rule.on, None, "", "matches a person you may not "
+                                 "change (outside your access); ask someone who may, or leave "
+                                 "the row out")
+                errors.append(error)
+                result.failed += 1
+                self._note(row_number, "fail", None)
+                if detail:
+                    preview.append(RowPreview(row_number, "fail", errors=[error]))
+                continue
             if target is None or rule.action == "create":
                 self._create(row_number, values, rule, target, detail, extra)
                 continue
@@ -1120,12 +1164,15 @@ class _Planner:
                 item.action, item.changes, item.errors = "fail", {}, [refused[item.row]]
 
     # -- writing ---------------------------------------------------------------------------
-    def write(self, progress: Progress | None) -> None:
+    def write(self, progress: Progress | None, on_written=None) -> None:
         db = _database()
         sqlite = isinstance(db, peewee.SqliteDatabase)
         transaction = db.atomic(lock_type="IMMEDIATE") if sqlite else db.atomic()
         with transaction:
             self._write(db, sqlite, progress)
+            if on_written is not None:
+                self.result.status = "done"
+                on_written(self.result)
 
     def _write(self, db, sqlite: bool, progress: Progress | None) -> None:
         result = self.result
