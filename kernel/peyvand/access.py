@@ -31,8 +31,12 @@ class Actor:
 
 
 def public(view):
-    """Mark a plugin's API view as answering without a token (a feed with its own secret URL,
-    a public form). Everything else under ``/api/v1/`` requires ``Authorization: Bearer``."""
+    """Mark a plugin's view as open to anyone: an API view answers without a token (a feed
+    with its own secret URL); a page outside ``/api/`` needs no login and its POSTs no CSRF
+    token (a public form other sites post to). Everything else under ``/api/v1/`` requires
+    ``Authorization: Bearer``, and every other POST a CSRF token. A public view checks what it
+    accepts itself (rate limits, secrets) and acts as the system, not as whoever may be
+    logged in."""
     view.peyvand_public = True
     return view
 

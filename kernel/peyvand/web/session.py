@@ -151,6 +151,13 @@ def needs_login() -> bool:
     return endpoint.startswith("peyvand_web.") or request.path.startswith("/app/")
 
 
+def _public_view() -> bool:
+    """A plugin's page marked ``@public`` (a public lead form): anyone may post to it, from
+    other sites too, so it carries no CSRF token; it does its own checks."""
+    view = current_app.view_functions.get(request.endpoint)
+    return bool(getattr(view, "peyvand_public", False))
+
+
 def before_request():
     """Registered on the app after the tenant binding: user, language, CSRF, login."""
     if request.path.startswith("/api/") or request.endpoint == "static":
@@ -183,7 +190,7 @@ def before_request():
                 audit.record("peyvand.superuser", 0, "bypass",
                              {"request": (None, f"{request.method} {request.full_path}")},
                              via="web", user_id=user.id, user_name=user.name)
-    if request.method not in SAFE_METHODS and not csrf_ok():
+    if request.method not in SAFE_METHODS and not _public_view() and not csrf_ok():
         from .i18n import _
 
         return render_template(

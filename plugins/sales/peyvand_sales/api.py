@@ -99,11 +99,12 @@ def blueprint() -> Blueprint:
         routes_assignment,
         routes_deals,
         routes_forecast,
+        routes_forms,
         routes_leads,
     )
 
     for module in (routes_deals, routes_leads, routes_activities, routes_forecast,
-                   routes_assignment):
+                   routes_assignment, routes_forms):
         module.register(bp)
     return bp
 

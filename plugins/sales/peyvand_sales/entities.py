@@ -89,6 +89,8 @@ class LeadSchema(Schema):
     organization_id = fields.Integer(allow_none=True, metadata=SERVER)
     deal_id = fields.Integer(allow_none=True, metadata=SERVER)
     converted_at = UTCDateTime(allow_none=True, metadata=SERVER)
+    form_id = fields.Integer(allow_none=True, metadata={
+        "description": "The lead form it came through. " + SERVER["description"]})
 
 
 class ActivitySchema(Schema):
@@ -115,7 +117,7 @@ class ActivitySchema(Schema):
 SERVER_FIELDS = {
     "sales.deal": frozenset({"closed_at", "stage_entered_at"}),
     "sales.lead": frozenset({"score", "score_details", "score_met", "person_id",
-                             "organization_id", "deal_id", "converted_at"}),
+                             "organization_id", "deal_id", "converted_at", "form_id"}),
     "sales.activity": frozenset({"reminder_sent_at", "done_at"}),
 }
 

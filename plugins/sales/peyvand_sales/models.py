@@ -136,6 +136,8 @@ class Lead(RecordModel):
     organization = peewee.ForeignKeyField(Organization, null=True, on_delete="SET NULL")
     deal = peewee.ForeignKeyField(Deal, null=True, on_delete="SET NULL")
     converted_at = peewee.DateTimeField(null=True)
+    #: The lead form it was submitted through (``sales_lead_form.id``), if any.
+    form_id = peewee.IntegerField(null=True, index=True)
 
     class Meta:
         table_name = "sales_lead"
@@ -248,3 +250,54 @@ class AssignmentRule(Model):
 
     class Meta:
         table_name = "sales_assignment_rule"
+
+
+class LeadForm(Model):
+    """A public lead capture form an admin defines: which lead fields it asks for, the lead's
+    defaults, and the thank-you message. Served at ``/f/<slug>`` without login."""
+
+    id = peewee.AutoField()
+    slug = peewee.CharField(max_length=64, unique=True)
+    #: JSON {"en", "fa"}
+    title = peewee.TextField()
+    #: the language the public page is shown in: "fa" (right to left) or "en"
+    language = peewee.CharField(max_length=2, default="fa")
+    #: JSON list of {"name", "required", "label": {"en", "fa"}} in display order
+    fields = peewee.TextField()
+    source = peewee.CharField(max_length=50, default="web_form")
+    lead_type = peewee.CharField(max_length=20, default="marketing")
+    owner_id = peewee.IntegerField(null=True)
+    team_id = peewee.IntegerField(null=True)
+    #: JSON {"en", "fa"}
+    thank_you = peewee.TextField(default="{}")
+    redirect_url = peewee.CharField(max_length=500, null=True)
+    enabled = peewee.BooleanField(default=True)
+    notify_owner = peewee.BooleanField(default=True)
+    submissions = peewee.IntegerField(default=0)
+    spam = peewee.IntegerField(default=0)
+    last_submission_at = peewee.DateTimeField(null=True)
+    created_at = peewee.DateTimeField()
+    updated_at = peewee.DateTimeField()
+    created_by = peewee.IntegerField(null=True)
+
+    class Meta:
+        table_name = "sales_lead_form"
+
+    def title_in(self, lang: str) -> str:
+        import json
+
+        titles = json.loads(self.title or "{}")
+        return titles.get(lang) or titles.get(self.language) or titles.get("en") or self.slug
+
+
+class FormHit(Model):
+    """One accepted submission attempt from a client address, kept for the rate-limit
+    window (``sales.lead_form_rate_window_minutes``) and then deleted."""
+
+    id = peewee.AutoField()
+    address = peewee.CharField(max_length=64)
+    at = peewee.DateTimeField(index=True)
+
+    class Meta:
+        table_name = "sales_form_hit"
+        indexes = ((("address", "at"), False),)

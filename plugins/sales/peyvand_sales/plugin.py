@@ -24,13 +24,16 @@ def register_models():
         AssignmentRule,
         CalendarFeed,
         DealStage,
+        FormHit,
+        LeadForm,
         Option,
         ScoreRule,
         Setting,
         Target,
     )
 
-    return [DealStage, Option, Setting, ScoreRule, CalendarFeed, Target, AssignmentRule]
+    return [DealStage, Option, Setting, ScoreRule, CalendarFeed, Target, AssignmentRule,
+            LeadForm, FormHit]
 
 
 @hookimpl
@@ -42,9 +45,10 @@ def register_permissions():
 
 @hookimpl
 def register_blueprints():
+    from . import public
     from .api import blueprint
 
-    return [blueprint()]
+    return [blueprint(), public.blueprint()]
 
 
 @hookimpl
@@ -107,3 +111,10 @@ def contacts_merged(entity, survivor_id, merged_ids):
     from .contact_links import merged
 
     return merged(entity, survivor_id, merged_ids)
+
+
+@hookimpl
+def register_settings():
+    from .ratelimit import settings
+
+    return settings()

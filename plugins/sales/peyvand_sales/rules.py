@@ -226,11 +226,32 @@ def _lead_before(record, changes, action):
                        field="disqualify_reason")
     else:
         _set(record, changes, "disqualify_reason", None)
+    if creating:
+        from .assignment import assign_new_lead, current_intake
+
+        handed = current_intake()
+        if handed is not None:
+            _link_existing_person(record, changes)
+            if handed["form"] is not None:
+                _set(record, changes, "form_id", handed["form"].id)
     rescore(record, changes, _set)
     if creating:
-        from .assignment import assign_new_lead
-
         assign_new_lead(record, changes, _set)
+
+
+def _link_existing_person(record, changes):
+    """A lead handed over (a form, the capture endpoint) from someone already in the contacts
+    is linked to that person (same normalised e-mail, else phone) and their organisation, so
+    converting it later reuses them rather than creating a duplicate."""
+    from .leads import matching_people
+
+    if record.person_id is not None:
+        return
+    found = matching_people(record)
+    if found:
+        _set(record, changes, "person_id", found[0].id)
+        if record.organization_id is None and found[0].organization_id is not None:
+            _set(record, changes, "organization_id", found[0].organization_id)
 
 
 def _lead_after(record, changes, action):
