@@ -147,6 +147,32 @@ def register_menu_items():
 
 
 @hookspec
+def register_form_parts():
+    """Add a part of your own to the generic create or edit form of an entity.
+
+    The generic form pages (``/app/<plugin>/<plural>/new`` and ``.../<id>/edit``) render each
+    part after the form's fields, inside the ``<form>``: a warning panel that fills in while
+    the user types (the contacts plugin's "likely duplicates"), a helper script, an extra
+    hint. Called for the plugins enabled for a tenant when its form pages are first shown
+    (and again after any plugin, role or grant change), so a disabled plugin's parts
+    disappear with it.
+
+    :return: a list of dicts, one per part:
+
+        * ``"entity"``: the entity id whose forms get the part (``"contacts.person"``); any
+          plugin may add to any entity's forms;
+        * ``"template"``: a Jinja template of one of your blueprints (put it under a folder
+          named after your plugin, ``"contacts/_duplicate_warning.html"``). It is rendered with
+          the form page's context: ``view`` (the entity's pages), ``record`` (``None`` on the
+          create form), ``fields`` and the usual ``_()``, ``csrf_token()`` and filters;
+        * ``"forms"``: ``"create"``, ``"edit"`` or both (a list; default both);
+        * ``"permission"``: a key ``"<plugin>.<entity>.<action>"`` the user needs to see the
+          part, or ``None`` (default) for everyone who may see the form;
+        * ``"order"``: an integer, smaller first (default 100); ties are broken by template.
+    """
+
+
+@hookspec
 def register_settings():
     """Declare settings an admin can change for each tenant (no restart, audited).
 

@@ -491,6 +491,55 @@ def _save(view: EntityView, fields, record_id=None):
         return None, forms.translated_errors(exc.errors)
 
 
+@dataclass(frozen=True)
+class FormPart:
+    entity: str
+    template: str
+    forms: frozenset
+    permission: str | None
+    order: int
+
+
+def _form_part(plugin: str, raw) -> FormPart:
+    from ..errors import PluginError
+
+    if not isinstance(raw, dict) or not raw.get("entity") or not raw.get("template"):
+        raise PluginError(f"plugin {plugin!r}: register_form_parts must return dicts with "
+                          f"'entity' and 'template', got {raw!r}")
+    forms_ = raw.get("forms") or ("create", "edit")
+    if isinstance(forms_, str):
+        forms_ = (forms_,)
+    unknown = set(forms_) - {"create", "edit"}
+    if unknown:
+        raise PluginError(f"plugin {plugin!r}: form part {raw['template']!r} names forms "
+                          f"{sorted(unknown)}; use 'create' and/or 'edit'")
+    return FormPart(str(raw["entity"]), str(raw["template"]), frozenset(forms_),
+                    raw.get("permission") or None, int(raw.get("order", 100)))
+
+
+def form_parts(entity_id: str, form: str) -> list[str]:
+    """The templates plugins add to ``entity_id``'s ``form`` (``create`` or ``edit``) for the
+    logged-in user (hook ``register_form_parts``)."""
+    from .menu import allowed
+
+    kernel = _kernel()
+
+    def build():
+        parts = []
+        for plugin, raw in kernel.collect("register_form_parts", kernel.enabled(g.tenant)):
+            try:
+                parts.append(_form_part(plugin, raw))
+            except Exception:
+                if kernel.settings.strict_plugins:
+                    raise
+                continue   # one plugin's malformed part must not take the form down
+        return sorted(parts, key=lambda p: (p.order, p.template))
+
+    actor = current_actor()
+    return [p.template for p in kernel.cache(f"form-parts:{g.tenant}", build)
+            if p.entity == entity_id and form in p.forms and allowed(actor, p.permission)]
+
+
 @blueprint.route("/app/<plugin>/<plural>/new", methods=["GET", "POST"])
 def new_record(plugin, plural):
     view = _view(plugin, plural)
@@ -506,7 +555,8 @@ def new_record(plugin, plural):
         _refill(fields, request.form, errors)
     return render_template("peyvand/form.html", view=view, fields=fields, record=None,
                            errors=errors, title=_("New %(entity)s", entity=view.label()),
-                           date_example=i18n.date_example()), (422 if errors else 200)
+                           date_example=i18n.date_example(),
+                           form_parts=form_parts(view.id, "create")), (422 if errors else 200)
 
 
 @blueprint.route("/app/<plugin>/<plural>/<int:record_id>/edit", methods=["GET", "POST"])
@@ -530,7 +580,8 @@ def edit_record(plugin, plural, record_id):
         _refill(fields, request.form, errors)
     return render_template("peyvand/form.html", view=view, fields=fields, record=record,
                            errors=errors, title=record_title(view, row),
-                           date_example=i18n.date_example()), (422 if errors else 200)
+                           date_example=i18n.date_example(),
+                           form_parts=form_parts(view.id, "edit")), (422 if errors else 200)
 
 
 @blueprint.route("/app/<plugin>/<plural>/<int:record_id>/delete", methods=["GET", "POST"])
@@ -559,6 +610,26 @@ def now_text() -> str:
 def entity_label(entity_id: str, plural: bool = False) -> str:
     view = entity_view(entity_id)
     return view.label(plural) if view else entity_id
+
+
+@blueprint.app_template_global()
+def field_title(entity_id: str, name: str) -> str:
+    """The label of field ``name`` of ``entity_id`` as the generic pages show it."""
+    view = entity_view(entity_id)
+    meta = view.by_name.get(name) if view else None
+    return meta.title() if meta else forms.system_label(name)
+
+
+@blueprint.app_template_global()
+def field_value(entity_id: str, name: str, value, row: dict | None = None):
+    """``value`` of field ``name`` of ``entity_id`` shown as the generic record page shows it
+    (the user's digits and calendar, choices translated, a linked record by its title)."""
+    view = entity_view(entity_id)
+    meta = view.by_name.get(name) if view else None
+    titles = link = None
+    if meta is not None and meta.kind == "link" and value:
+        titles, link = _titles(meta.link_entity, [value]), _linker(meta.link_entity)
+    return forms.display(meta, name, value, row or {}, titles, link)
 
 
 def _error_page(code: int, title: str, message: str):

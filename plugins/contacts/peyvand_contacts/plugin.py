@@ -85,8 +85,16 @@ def register_menu_items():
 @hookimpl
 def register_blueprints():
     from .duplicates import blueprint
+    from .pages import blueprint as pages
 
-    return [blueprint()]
+    return [blueprint(), pages()]
+
+
+@hookimpl
+def register_form_parts():
+    from .views import form_parts
+
+    return form_parts()
 
 
 @hookimpl

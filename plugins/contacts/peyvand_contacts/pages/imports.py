@@ -1,0 +1,5 @@
+"""The import wizard (filled in below)."""
+
+
+def register(bp) -> None:
+    return None
