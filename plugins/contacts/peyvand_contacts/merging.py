@@ -548,10 +548,19 @@ def register(bp) -> None:
 
     @bp.get("/merges/<int:merge_id>")
     def merge_detail(merge_id: int):
-        page, _ = list_merges(None, 1, merge_id + 1)
-        if not page or page[0]["id"] != merge_id:
-            raise RecordNotFound(f"there is no merge {merge_id}")
-        return jsonify(page[0])
+        from peyvand_sdk import restrict
+
+        from .dedupe_models import Merge
+        from .models import Organization, Person
+
+        log = Merge.get_or_none(Merge.id == merge_id)
+        if log is not None and log.entity in ENTITIES:
+            require_permission(ENTITIES[log.entity], "read")
+            model = Person if log.entity == "person" else Organization
+            if restrict(model.select(model.id).where(model.id == log.survivor_id),
+                        ENTITIES[log.entity]).exists():
+                return jsonify(describe(log))
+        raise RecordNotFound(f"there is no merge {merge_id}")
 
     @bp.post("/merges/<int:merge_id>/undo")
     def merge_undo(merge_id: int):

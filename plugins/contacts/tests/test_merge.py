@@ -179,6 +179,10 @@ def test_permissions_update_survivor_delete_merged(app, client):
     assert [m["id"] for m in reader.get("/api/v1/contacts/merges").json["data"]] == [
         done.json["id"]]
     assert reader.post(f"/api/v1/contacts/merges/{done.json['id']}/undo").status_code == 403
+    assert reader.get(f"/api/v1/contacts/merges/{done.json['id']}").json["survivor_id"] == mine
+    other = make_user_client(app, "other", ("salesperson",))
+    assert other.get(f"/api/v1/contacts/merges/{done.json['id']}").status_code == 404
+    assert other.get("/api/v1/contacts/merges").json["data"] == []
 
 
 def test_undo_refuses_when_the_survivor_changed_since_unless_forced(app, client):
