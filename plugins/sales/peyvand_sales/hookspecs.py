@@ -67,3 +67,49 @@ def activity_reminder(activity):
         assignee, ``activity.due_at`` and ``activity.reminder_at`` are naive UTC.
     :return: ignored.
     """
+
+
+@hookspec
+def deal_lines(deal):
+    """Contribute the product lines of a deal (the finance plugin's pre-invoice lines, a
+    catalogue plugin's items…). Sales shows them with the deal
+    (``GET /api/v1/sales/deals/<id>/lines`` and the deal's products page) and, when a deal has
+    any, keeps its ``amount`` equal to their total (see :func:`deal_amount`).
+
+    Called in the tenant's database context with the acting user bound; return only lines the
+    user may read (``peyvand_sdk.restrict``).
+
+    :param deal: the ``peyvand_sales.models.Deal`` (``id``, ``currency``, ``amount``…); on a
+        save, with the new values set and not yet written.
+    :return: a list of dicts, in display order::
+
+            {"product": "POS terminal X200",      # what is sold (a name to show)
+             "product_id": 17,                     # optional: your record's id
+             "quantity": "20", "unit_price": "60000000",
+             "discount": "0",                      # an amount off the line, not a percent
+             "tax": "108000000",                   # the line's tax amount (VAT…)
+             "total": "1308000000"}                # quantity × unit_price − discount + tax
+
+        Numbers are decimal strings (or ``decimal.Decimal``/``int``) in the deal's currency;
+        ``total`` must equal the formula. Return ``[]`` (or ``None``) for a deal you have no
+        lines for. A malformed line is an error naming your plugin.
+    """
+
+
+@hookspec(firstresult=True)
+def deal_amount(deal, lines):
+    """Compute or check a deal's amount from its product lines (``firstresult``: the first
+    answer that is not ``None`` wins).
+
+    Called when a deal that has lines (from :func:`deal_lines`) is saved, and when its lines
+    are shown. Return the amount the deal must have (a ``Decimal``, ``int`` or decimal
+    string), e.g. after an invoice-level discount or rounding, or ``None`` to let sales use the
+    sum of the lines' ``total``. Raise ``peyvand_sdk.Veto(message, field="amount")`` to refuse
+    the save (the API answers 422). A save that sets an amount different from the computed
+    one is refused; otherwise the computed amount is written.
+
+    :param deal: the ``Deal`` being saved (new values set, not yet written) or shown.
+    :param lines: the normalised lines from every plugin: dicts as in :func:`deal_lines`
+        with ``Decimal`` numbers and a ``"plugin"`` key naming who contributed each.
+    :return: the amount, or ``None``.
+    """

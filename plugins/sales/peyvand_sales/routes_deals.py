@@ -6,7 +6,7 @@ from flask import jsonify, request
 from marshmallow import Schema, ValidationError, fields, validate
 from werkzeug.exceptions import NotFound
 
-from peyvand_sdk import record_audit
+from peyvand_sdk import Forbidden, record_audit
 
 from . import options
 from .access import require, scope
@@ -103,6 +103,17 @@ def register(bp):
         changes = {k: v for k, v in data.items() if k in MOVE_FIELDS}
         record = write(lambda: svc.update(deal_id, changes, if_match=version, via="api"))
         return with_etag(jsonify(svc.to_dict(record)), record)
+
+    @bp.get("/deals/<int:deal_id>/lines")
+    def deal_lines(deal_id):
+        """The deal's product lines from the plugins that sell products (finance…), their
+        totals, and the amount they give the deal."""
+        from .products import describe
+
+        deal = service("sales.deal").get(deal_id)      # 404 outside the actor's scope
+        if "amount" in service("sales.deal").field_rules()[0]:
+            raise Forbidden("your roles hide deal amounts, so its product lines are not shown")
+        return jsonify(describe(deal))
 
     @bp.get("/deals/<int:deal_id>/stages")
     def deal_stages(deal_id):

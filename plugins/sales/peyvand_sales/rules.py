@@ -133,6 +133,10 @@ def _deal_before(record, changes, action):
             _set(record, changes, "closed_at", None)
             if not moved:
                 _set(record, changes, "stage_entered_at", utcnow())
+    if not creating:
+        from .products import check_amount
+
+        check_amount(record, changes, _set)
 
 
 def _open_stay(deal, at):
