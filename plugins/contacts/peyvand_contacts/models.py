@@ -97,8 +97,19 @@ def _search_index(model) -> peewee.Index:
                         [peewee.SQL(PG_WORDS)], using="gin", where=model.deleted_at.is_null())
 
 
+# The B-tree index of the search key (migration 0007): what the exact and prefix tiers read on
+# SQLite. Declared by name only (the expression differs per database, as for the index above).
+def _search_key_index(model) -> peewee.Index:
+    from .search import _PG_KEY
+
+    return peewee.Index(f"{model._meta.table_name}_search_key", model._meta.table,
+                        [peewee.SQL(_PG_KEY)])
+
+
 Organization.add_index(_search_index(Organization))
 Person.add_index(_search_index(Person))
+Organization.add_index(_search_key_index(Organization))
+Person.add_index(_search_key_index(Person))
 
 
 class _SearchIndex(FTS5Model):
