@@ -205,3 +205,29 @@ def test_merging_records_outside_the_users_scope_is_not_found(app):
         "step": "confirm"})
     assert answer.status_code == 404
     assert _get(app, other).deleted_at is None
+
+
+def test_organisations_have_their_own_tab_and_merge_moves_their_people(app):
+    kernel = app.extensions["peyvand"]
+    with kernel.storage.bound("default"):
+        orgs = kernel.service("contacts.organization", "default")
+        a = orgs.create({"name": "نوین", "email": "info@novin.ir"}).id
+        b = orgs.create({"name": "نوين", "email": "info@novin.ir", "city": "تهران"}).id
+        people = kernel.service("contacts.person", "default")
+        worker = people.create({"last_name": "کریمی", "organization_id": b}).id
+    client = user_client(app, "boss", language="fa")
+    page = text(client.get("/app/contacts/duplicates?entity=organization"))
+    assert 'aria-current="true">سازمان‌ها' in page and "info@novin.ir" in page
+    assert f"/app/contacts/merge?entity=organization&amp;ids={a},{b}" in page
+    choice = {"csrf_token": token(client), "entity": "organization", "ids": [a, b],
+              "survivor": a}
+    preview = text(client.post("/app/contacts/merge", data={**choice, "step": "preview"}))
+    assert "۱ رکورد مرتبط" in preview and "تهران" in preview
+    done = client.post("/app/contacts/merge", data={**choice, "step": "confirm"})
+    assert done.status_code == 302
+    with kernel.storage.bound("default"):
+        from peyvand_contacts.models import Person
+
+        assert Person.get_by_id(worker).organization_id == a
+    assert "۱ رکورد مرتبط به رکورد باقی‌مانده منتقل شد" in text(client.get(
+        done.headers["Location"]))
