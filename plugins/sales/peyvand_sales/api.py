@@ -101,10 +101,11 @@ def blueprint() -> Blueprint:
         routes_forecast,
         routes_forms,
         routes_leads,
+        routes_reports,
     )
 
     for module in (routes_deals, routes_leads, routes_activities, routes_forecast,
-                   routes_assignment, routes_forms):
+                   routes_assignment, routes_forms, routes_reports):
         module.register(bp)
     return bp
 

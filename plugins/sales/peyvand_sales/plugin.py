@@ -118,3 +118,12 @@ def register_settings():
     from .ratelimit import settings
 
     return settings()
+
+
+# -- for a reports plugin (the contract is in docs/plugin-guide.md; no spec is needed here) -----
+
+@hookimpl(optionalhook=True)
+def register_reports():
+    from .reports import definitions
+
+    return definitions()
