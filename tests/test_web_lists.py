@@ -164,3 +164,154 @@ def test_the_tenant_time_zone_is_the_default_until_a_user_picks_one(app):
     assert "The workspace's (Asia/Tokyo)" in page.replace("&#39;", "'")
     _set_zone(app, "boss", "UTC")
     assert "Created 2025-01-01 23:00" in _text(client.get(url))        # the user's own
+
+
+# -- saved views -------------------------------------------------------------------------------
+
+def _view_id(location: str) -> str:
+    return re.search(r"[?&]view=(\d+)", location).group(1)
+
+
+def test_a_saved_view_keeps_filters_sort_and_columns_and_can_open_first(app):
+    from urllib.parse import parse_qs, urlsplit
+
+    _people(app, 5)
+    client = web_client(app, "boss", teams=("فروش",))
+    query = "q=&sort=last_name&columns=last_name&columns=email&last_name__contains=نفر 00"
+    listed = client.get(f"/app/contacts/persons?{query}")
+    assert listed.status_code == 302                          # one comma-separated columns value
+    url = listed.headers["Location"]
+    page = _text(client.get(url))
+    assert _names(page) == [f"نفر {i:03d}" for i in range(5)]
+    assert "<th scope=\"col\"><a href" in page and page.count('class="sort') == 3   # 2 + created
+    saved = post(client, "/app/contacts/persons/views",
+                 {"name": "نفرها", "visibility": "team", "default": "1",
+                  "query": urlsplit(url).query}, page_url=url)
+    assert saved.status_code == 302
+    view_id = _view_id(saved.headers["Location"])
+    stored = parse_qs(urlsplit(saved.headers["Location"]).query)
+    assert stored["columns"] == ["last_name,email"] and stored["sort"] == ["last_name"]
+    # The bare list now opens the default view; ?view= shows the plain list.
+    opened = client.get("/app/contacts/persons")
+    assert opened.status_code == 302 and f"view={view_id}" in opened.headers["Location"]
+    plain = _text(client.get("/app/contacts/persons?view="))
+    assert 'rel="next"' not in plain and "نفرها" in plain       # the menu still offers it
+    # Picking it from the menu (?view=ID alone) opens it with its query.
+    picked = client.get(f"/app/contacts/persons?view={view_id}")
+    assert picked.status_code == 302 and "sort=last_name" in picked.headers["Location"]
+    # A teammate sees a team view; someone outside the team does not.
+    mate = web_client(app, "mate", roles=("manager",), teams=("فروش",))
+    assert "نفرها" in _text(mate.get("/app/contacts/persons?view="))
+    stranger = web_client(app, "stranger", roles=("manager",))
+    assert "نفرها" not in _text(stranger.get("/app/contacts/persons?view="))
+    assert stranger.get(f"/app/contacts/persons?view={view_id}").status_code == 302
+    refused = post(mate, f"/app/contacts/persons/views/{view_id}", {"action": "delete"},
+                   page_url="/app/contacts/persons?view=")
+    assert refused.status_code == 403                          # not the owner, not an admin
+    # Its owner changes it, then deletes it; the default goes with it.
+    changed = post(client, f"/app/contacts/persons/views/{view_id}",
+                   {"action": "update", "query": "sort=-id"}, page_url=url)
+    assert "sort=-id" in changed.headers["Location"]
+    post(client, f"/app/contacts/persons/views/{view_id}", {"action": "delete"}, page_url=url)
+    assert client.get("/app/contacts/persons").status_code == 200
+    assert "نفرها" not in _text(client.get("/app/contacts/persons"))
+
+
+def test_only_admins_share_a_view_with_everyone(app):
+    seller = web_client(app, "reza", roles=("salesperson",))
+    refused = post(seller, "/app/contacts/persons/views",
+                   {"name": "همه", "visibility": "all", "query": ""},
+                   page_url="/app/contacts/persons")
+    assert refused.status_code == 400
+    page = _text(seller.get("/app/contacts/persons"))
+    assert 'value="all"' not in page.split('class="save-view"')[1].split("</details>")[0]
+
+
+# -- bulk actions ------------------------------------------------------------------------------
+
+def _ids(app, *names):
+    kernel = app.extensions["peyvand"]
+    with kernel.storage.bound("default"):
+        from peyvand_contacts.models import Person
+
+        return [Person.get(Person.last_name == n).id for n in names]
+
+
+def test_bulk_delete_reports_the_rows_it_may_not_touch(app):
+    from peyvand.identity import User
+
+    kernel = app.extensions["peyvand"]
+    _people(app, 3)
+    # Support reads every person; salesperson deletes only their own.
+    mixed = web_client(app, "mina", roles=("support", "salesperson"))
+    with kernel.storage.bound("default"):
+        from peyvand_contacts.models import Person
+
+        mina = User.get(User.name == "mina")
+        Person.update(owner_id=mina.id).where(Person.last_name != "نفر 002").execute()
+    ids = _ids(app, "نفر 000", "نفر 001", "نفر 002")
+    page = _text(mixed.get("/app/contacts/persons"))
+    assert 'name="ids"' in page and 'value="delete"' in page
+    confirm = post(mixed, "/app/contacts/persons/bulk",
+                   {"action": "delete", "ids": [str(i) for i in ids], "query": ""},
+                   page_url="/app/contacts/persons")
+    assert confirm.status_code == 200 and "اعمال روی ۳ رکورد" in _text(confirm)
+    done = post(mixed, "/app/contacts/persons/bulk",
+                {"action": "delete", "step": "run", "ids": [str(i) for i in ids], "query": ""},
+                page_url="/app/contacts/persons")
+    assert done.status_code == 302
+    report = _text(mixed.get(done.headers["Location"]))
+    assert "۲ مورد انجام شد" in report
+    assert "۱ مورد انجام نشد چون خارج از دسترسی شماست" in report
+    with kernel.storage.bound("default"):
+        alive = [p.last_name for p in Person.select().where(Person.deleted_at.is_null())]
+        assert alive == ["نفر 002"]
+        from peyvand.audit import Audit
+
+        assert Audit.select().where(Audit.action == "delete").count() == 2
+
+
+def test_bulk_change_owner_on_all_matching_the_filter(app):
+    from peyvand.identity import User
+
+    kernel = app.extensions["peyvand"]
+    _people(app, 12)
+    admin = web_client(app, "boss")
+    make = web_client(app, "omid", roles=("salesperson",))
+    with kernel.storage.bound("default"):
+        omid = User.get(User.name == "omid")
+    query = "last_name__contains=نفر 00"                       # 000..009
+    confirm = post(admin, "/app/contacts/persons/bulk",
+                   {"action": "owner", "all_matching": "1", "query": query},
+                   page_url="/app/contacts/persons")
+    assert "۱۰ مورد" in _text(confirm) and f'<option value="{omid.id}"' in _text(confirm)
+    missing = post(admin, "/app/contacts/persons/bulk",
+                   {"action": "owner", "step": "run", "ids": ["1"], "query": query},
+                   page_url="/app/contacts/persons")
+    assert missing.status_code == 400                           # the new owner is required
+    ids = re.findall(r'name="ids" value="(\d+)"', _text(confirm))
+    done = post(admin, "/app/contacts/persons/bulk",
+                {"action": "owner", "step": "run", "ids": ids, "p:owner": str(omid.id),
+                 "query": query}, page_url="/app/contacts/persons")
+    assert "last_name__contains" in done.headers["Location"]   # back to the same list
+    with kernel.storage.bound("default"):
+        from peyvand_contacts.models import Person
+
+        owned = Person.select().where(Person.owner_id == omid.id).count()
+        assert owned == 10
+    assert len(_names(_text(make.get("/app/contacts/persons")))) == 10   # omid sees them now
+    nothing = post(admin, "/app/contacts/persons/bulk", {"action": "delete", "query": ""},
+                   page_url="/app/contacts/persons")
+    assert nothing.status_code == 302                           # nothing ticked
+
+
+def test_bulk_actions_follow_the_users_rights(app):
+    reader = web_client(app, "ro", roles=("readonly",))
+    _people(app, 2)
+    page = _text(reader.get("/app/contacts/persons"))
+    assert 'name="ids"' not in page                              # no action: no checkboxes
+    refused = post(reader, "/app/contacts/persons/bulk",
+                   {"action": "delete", "ids": ["1"], "query": ""},
+                   page_url="/app/contacts/persons")
+    assert refused.status_code == 302                           # unknown to this user
+    assert "نخست یک عملیات انتخاب کنید" in _text(reader.get(refused.headers["Location"]))

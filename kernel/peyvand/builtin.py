@@ -20,10 +20,11 @@ def register_models():
     from .identity import MODELS
     from .jobs import Job
     from .settings_store import StoredSetting
+    from .web_views import MODELS as VIEW_MODELS
     from .webhooks import Webhook, WebhookDelivery
 
     return [Audit, IdempotencyKey, CustomField, CustomValue, Attachment, *MODELS,
-            Outbox, Job, Webhook, WebhookDelivery, StoredSetting]
+            Outbox, Job, Webhook, WebhookDelivery, StoredSetting, *VIEW_MODELS]
 
 
 @hookimpl

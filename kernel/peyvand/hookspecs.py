@@ -173,6 +173,72 @@ def register_form_parts():
 
 
 @hookspec
+def register_bulk_actions():
+    """Offer actions the generic list pages run on many records at once.
+
+    A list page shows a checkbox per row and an action menu: the kernel's own actions (delete to
+    the trash, change the owner) and those that enabled plugins return here for that entity
+    ("add a tag", "move to a stage"…). The user ticks rows, or "all matching the filter" (up to
+    1,000), confirms on a page of its own (where the action's ``params`` are asked for), and
+    reads the outcome as "N done, M refused because …".
+
+    :return: a list of dicts, one per action:
+
+        * ``"id"``: unique, prefixed with the plugin's name (``"tags.add"``);
+        * ``"label"``: ``{"en": "Add a tag", "fa": "افزودن برچسب"}`` (``"en"`` is required);
+        * ``"entity"``: the entity id it applies to (``"contacts.person"``), or ``"*"`` for
+          every entity;
+        * ``"permission"``: an action of the entity (``"update"``, the default), checked on
+          every record (a record outside the user's scope for it is refused, named in the
+          report), or a full permission key (``"tags.tag.assign"``), checked once for the user;
+        * ``"params"`` (optional): inputs asked for on the confirmation page, each
+          ``{"name", "label": {"en", "fa"}, "type": "text" | "select", "choices": [value or
+          (value, {"en", "fa"})], "required": bool}``; their values reach ``run`` as strings;
+        * ``"run"``: a callable run once per record, inside the request's transaction and a
+          savepoint of its own, with the user bound as the actor. It names the arguments it
+          wants among ``entity`` (the entity id), ``record`` (the peewee model instance, read
+          with the permission above), ``params`` (``{name: value}``) and ``actor``. It returns
+          nothing; to refuse one record it raises :class:`peyvand_sdk.Veto` (or any
+          :class:`peyvand_sdk.PeyvandError`) with a message for the user: that record's writes
+          are rolled back and the others go on. Write through the SDK (``record_audit`` for the
+          audit trail) so the change is recorded;
+        * ``"order"``: an integer, smaller first (default 100).
+    """
+
+
+@hookspec
+def register_record_tabs():
+    """Contribute tabs to the generic record page (a person's timeline, a deal's products…).
+
+    The record page shows its fields under a "Details" tab, then the tabs of the enabled
+    plugins that apply to the entity and that the user may see, then "History". Only the chosen
+    tab (``?tab=<id>``) is rendered, so a tab costs nothing until it is opened; the page works
+    without JavaScript.
+
+    :return: a list of dicts, one per tab:
+
+        * ``"id"``: unique, prefixed with the plugin's name (``"contacts.timeline"``);
+        * ``"label"``: ``{"en": "Timeline", "fa": "گاه‌شمار"}`` (``"en"`` is required);
+        * ``"entity"``: the entity id it belongs to, or ``"*"`` for every entity;
+        * ``"permission"`` (optional): a key ``"<plugin>.<entity>.<action>"``, or an entity id
+          meaning its read right; the tab is shown only to users whose roles grant it. The
+          record itself is always one the user may read;
+        * ``"render"``: a callable returning the tab's HTML (a ``str``; escape what you insert,
+          e.g. with ``markupsafe.escape``, or return a ``markupsafe.Markup``). It names the
+          arguments it wants among ``entity`` (the entity id), ``record`` (the peewee model
+          instance), ``row`` (the record as the page shows it, hidden fields left out) and
+          ``lang`` (``"fa"`` or ``"en"``). Apply the viewer's scopes to anything else you show
+          (``peyvand_sdk.restrict``, ``hidden_fields``). Instead of ``render``, a tab may give
+          ``"url"``: a callable with the same arguments returning a path on this site; the tab
+          is then a link to that page (a plugin's own full page);
+        * ``"order"``: an integer, smaller first (default 100).
+
+    A tab whose ``render`` raises shows a short error in its place (the rest of the page
+    works); with ``PEYVAND_STRICT_PLUGINS=1`` the error is raised instead.
+    """
+
+
+@hookspec
 def register_settings():
     """Declare settings an admin can change for each tenant (no restart, audited).
 

@@ -44,7 +44,8 @@ SEARCH_LIMIT = 200
 PRINT_LIMIT = 1000
 RELATED_LIMIT = 10
 RESERVED = frozenset({"q", "sort", "cursor", "before", "print", "from", "to", "format",
-                      "start"})
+                      "start", "view", "columns"})
+MAX_SELECTED_COLUMNS = 12
 
 
 @dataclass
@@ -161,9 +162,9 @@ def _linker(entity_id: str):
 
 # -- list --------------------------------------------------------------------------------------
 
-def _list_query(view: EntityView) -> tuple[dict, dict, list[str]]:
+def _list_query(view: EntityView, args=None) -> tuple[dict, dict, list[str]]:
     """``(filters, state, problems)`` from the query string (search, dates, field filters)."""
-    args = request.args
+    args = request.args if args is None else args
     filters = {k: v for k, v in args.items() if k not in RESERVED and v != ""}
     state = {"q": (args.get("q") or "").strip(), "from": args.get("from", ""),
              "to": args.get("to", ""), "sort": args.get("sort") or view.entity.default_sort}
@@ -208,14 +209,63 @@ def _search_ids(view: EntityView, query: str) -> list[int]:
     return [hit["id"] for hit in hits]
 
 
+def _chosen_columns(view: EntityView, hidden) -> tuple[list[str], bool]:
+    """``(columns, chosen)``: the ``columns`` the URL asks for (known, not hidden), or the
+    entity's default columns."""
+    wanted = [c for value in request.args.getlist("columns") for c in value.split(",")]
+    picked = [c for c in dict.fromkeys(wanted) if c in view.by_name and c not in hidden]
+    if picked:
+        return picked[:MAX_SELECTED_COLUMNS], True
+    return [c for c in view.columns if c not in hidden], False
+
+
+def _views_redirect(view: EntityView):
+    """Open the user's default view, or the view the view menu chose; ``None`` otherwise."""
+    from . import saved_views
+
+    args = request.args
+    if not args:
+        default = saved_views.default_for(view.id)
+        return redirect(view.url(**default.args, view=default.id)) if default else None
+    if set(args) == {"view"} and args["view"].isdigit():
+        chosen = saved_views.find(view.id, args["view"])
+        if chosen is None:
+            flash(_("This view does not exist or is not shared with you."), "error")
+            return redirect(view.url(view=""))
+        return redirect(view.url(**chosen.args, view=chosen.id))
+    if len(args.getlist("columns")) > 1:  # checkboxes: one comma-separated value in links
+        canonical = {k: v for k, v in args.items() if k != "columns"}
+        canonical["columns"] = ",".join(args.getlist("columns"))
+        return redirect(view.url(**canonical))
+    return None
+
+
+def _views_state(view: EntityView) -> dict:
+    from . import saved_views
+
+    current = saved_views.find(view.id, request.args.get("view", ""))
+    return {"views": saved_views.visible(view.id), "current_view": current,
+            "view_changed": current is not None
+            and saved_views.stored_args(request.args) != current.args,
+            "default_view": saved_views.default_for(view.id),
+            "can_manage_view": current is not None and saved_views.can_manage(current),
+            "visibilities": saved_views.VISIBILITIES
+            if g.web_user.is_admin else saved_views.VISIBILITIES[:2],
+            "visibility_labels": saved_views.VISIBILITY_LABELS}
+
+
 @blueprint.get("/app/<plugin>/<plural>")
 def list_page(plugin, plural):
     view = _view(plugin, plural)
     printing = request.args.get("print") == "1"
     action = "print" if printing else "read"
     _require(view.id, action)
+    if not printing:
+        jump = _views_redirect(view)
+        if jump is not None:
+            return jump
     hidden = view.service.field_rules()[0]
-    columns = [c for c in view.columns if c not in hidden]
+    columns, chosen_columns = _chosen_columns(view, hidden)
     filters, state, problems = _list_query(view)
     for problem in problems:
         flash(problem, "error")
@@ -238,7 +288,7 @@ def list_page(plugin, plural):
             messages = forms.translated_errors(exc.errors)
             flash(_("This list cannot be shown with these filters: %(problem)s",
                     problem=" ".join(m for ms in messages.values() for m in ms)), "error")
-            return redirect(view.url())
+            return redirect(view.url(view=""))
     titles = {c: _titles(view.by_name[c].link_entity, [r.get(c) for r in rows])
               for c in columns if view.by_name[c].kind == "link"}
     links = {c: _linker(view.by_name[c].link_entity)
@@ -257,9 +307,18 @@ def list_page(plugin, plural):
     table = [(row["id"],
               [forms.display(meta, c, row.get(c), row, t, link) for c, meta, t, link in cols],
               forms.date_cell(row.get("created_at"))) for row in rows]
+    extra = {}
+    if not printing:
+        from . import bulk
+
+        extra = {**_views_state(view), "bulk_actions": bulk.actions(view),
+                 "bulk_limit": bulk.BULK_LIMIT, "query_string": _query_string(),
+                 "column_choices": [(m.name, m.title()) for m in view.metas
+                                    if m.name not in hidden],
+                 "chosen_columns": chosen_columns}
     return render_template(
         "peyvand/list.html", view=view, rows=rows, table=table, base_url=view.url(),
-        columns=columns,
+        columns=columns, **extra,
         state=state, next_cursor=next_cursor, prev_cursor=prev_cursor,
         paged=bool(request.args.get("cursor") or request.args.get("before")),
         printing=printing, chips=_filter_chips(view, {
@@ -272,6 +331,14 @@ def list_page(plugin, plural):
         print_link=_page_link(None, print="1"),
         export_links={fmt: _export_link(view, fmt) for fmt in ("csv", "xlsx")},
         date_example=i18n.date_example())
+
+
+def _query_string() -> str:
+    """This list's query without its page, for forms that come back to it."""
+    from urllib.parse import urlencode
+
+    return urlencode([(k, v) for k, v in request.args.items(multi=True)
+                      if k not in ("cursor", "before")])
 
 
 def _sort_link(view: EntityView, state: dict, column: str) -> tuple[str, str | None]:
@@ -404,14 +471,65 @@ def record_page(plugin, plural, record_id):
         actor = current_actor()
         audit.record(view.id, record.id, "print", {}, via="web", user_id=actor.id,
                      user_name=actor.name)
+    tabs, current, tab_html = ([], "details", None) if printing else \
+        _record_tabs(view, record, {m.name: row.get(m.name) for m in metas} | {
+            k: row.get(k) for k in ("id", "version", "owner_id", "team_id", "created_at",
+                                    "updated_at")})
     return render_template(
         "peyvand/record.html", view=view, row=row, record=record, shown=shown,
         title=record_title(view, row), printing=printing,
-        owner=_owner_name(record.owner_id),
-        related=[] if printing else _related(view, record.id),
-        history=[] if printing else _history(view, record.id),
+        owner=_owner_name(record.owner_id), tabs=tabs, tab=current, tab_html=tab_html,
+        related=_related(view, record.id) if current == "details" and not printing else [],
+        history=_history(view, record.id) if current == "history" else [],
         can_edit=can(view.id, "update", record), can_delete=can(view.id, "delete", record),
         can_print=can(view.id, "print", record), display=forms.display)
+
+
+def _record_tabs(view: EntityView, record, row: dict):
+    """``(tabs, current tab id, its HTML)``: "Details", the plugins' tabs the user may see
+    (``register_record_tabs``), "History". Only the current tab is rendered."""
+    from markupsafe import Markup, escape
+
+    from . import contrib, menu
+
+    actor = current_actor()
+    wanted = request.args.get("tab") or "details"
+    here = view.url("record_page", record_id=record.id)
+    tabs = [{"id": "details", "label": _("Details"), "url": here}]
+    chosen = None
+    args = {"entity": view.id, "record": record, "row": row, "lang": i18n.current_language()}
+    for tab in contrib.record_tabs(_kernel(), g.tenant, view.id):
+        if not menu.allowed(actor, tab.permission):
+            continue
+        if tab.url is not None:
+            try:
+                url = str(contrib.call_with(tab.url, **args))
+            except Exception:
+                if _kernel().settings.strict_plugins:
+                    raise
+                continue
+            tabs.append({"id": tab.id, "label": i18n.label(tab.label, tab.id), "url": url,
+                         "external": True})
+            continue
+        tabs.append({"id": tab.id, "label": i18n.label(tab.label, tab.id),
+                     "url": f"{here}?tab={tab.id}"})
+        if tab.id == wanted:
+            chosen = tab
+    tabs.append({"id": "history", "label": _("History"), "url": f"{here}?tab=history"})
+    if wanted == "history":
+        return tabs, "history", None
+    if chosen is None:
+        return tabs, "details", None
+    try:
+        html = contrib.call_with(chosen.render, **args)
+    except Exception:
+        if _kernel().settings.strict_plugins:
+            raise
+        html = Markup('<p class="flash flash-error">') + escape(
+            _("This tab could not be shown; the rest of the page works. An administrator "
+              "can find the error in the server's log.")) + Markup("</p>")
+        current_app.logger.exception("record tab %s failed", chosen.id)
+    return tabs, chosen.id, Markup(html if isinstance(html, Markup) else str(html or ""))
 
 
 # -- forms -------------------------------------------------------------------------------------

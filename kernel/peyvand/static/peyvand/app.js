@@ -1,6 +1,7 @@
 /* Peyvand workspace: the little JavaScript the pages use. Everything works without it. */
 (function () {
   "use strict";
+  document.documentElement.classList.add("js");
   // "/" jumps to the global search box, as in most web apps.
   document.addEventListener("keydown", function (event) {
     var target = event.target;
@@ -20,4 +21,28 @@
   if (printButton) {
     printButton.addEventListener("click", function () { window.print(); });
   }
+  // A menu that opens what it names (the saved views of a list).
+  document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
+    select.addEventListener("change", function () { select.form.submit(); });
+  });
+  // "Tick all rows" of a list.
+  document.querySelectorAll("[data-check-all]").forEach(function (box) {
+    box.addEventListener("change", function () {
+      box.closest("table").querySelectorAll("tbody input[type=checkbox]").forEach(function (row) {
+        row.checked = box.checked;
+      });
+    });
+  });
+  // A button that asks first (deleting a saved view).
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-confirm]");
+    if (button && !window.confirm(button.getAttribute("data-confirm"))) { event.preventDefault(); }
+  });
+  // A confirmation that needs a word typed (purging a plugin): the button waits for it.
+  document.querySelectorAll("input[data-must-type]").forEach(function (input) {
+    var button = input.form.querySelector("button[type=submit]");
+    var check = function () { button.disabled = input.value.trim() !== input.getAttribute("data-must-type"); };
+    input.addEventListener("input", check);
+    check();
+  });
 })();
