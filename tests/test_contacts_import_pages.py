@@ -95,6 +95,7 @@ def test_the_wizard_from_upload_to_undo(app):
     page = text(client.get(preview_url))
     assert re.search(r'data-row="2" data-action="create"', page)
     assert re.search(r'data-row="3" data-action="fail"', page) and "12" in page
+    assert "رقم‌های آن کم است" in page         # the row's error, in the user's language
     assert re.search(r'data-row="4" data-action="update"', page)
     assert len(people(app)) == 1
 
@@ -116,7 +117,7 @@ def test_the_wizard_from_upload_to_undo(app):
     assert re.search(r'data-count="created"><strong>۱</strong>', page)
     assert re.search(r'data-count="updated"><strong>۱</strong>', page)
     assert re.search(r'data-count="failed"><strong[^>]*>۱</strong>', page)
-    assert re.search(r'<tr data-row="3">.*?موبایل.*?12', page, re.S)
+    assert re.search(r'<tr data-row="3">.*?موبایل.*?12.*?رقم‌های آن کم است', page, re.S)
     report = client.get(status_url + "/errors.csv")
     assert report.status_code == 200
     assert report.data.decode("utf-8-sig").splitlines()[1].startswith("3,موبایل,mobile,12,")

@@ -39,7 +39,8 @@ def init_app(app) -> None:
     app.jinja_env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)
     app.jinja_env.filters.update(
         digits=i18n.digits, number=i18n.number, amount=i18n.amount, date=i18n.date_text,
-        datetime=i18n.datetime_text, long_date=i18n.long_date)
+        datetime=i18n.datetime_text, long_date=i18n.long_date,
+        error_message=i18n.translate_error)
     app.before_request(session.before_request)
     app.context_processor(_template_context)
 
