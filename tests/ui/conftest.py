@@ -40,7 +40,9 @@ def _database_url(home: Path) -> tuple[str, str | None]:
 
 
 @pytest.fixture(scope="module")
-def live(tmp_path_factory):
+def live(request, tmp_path_factory):
+    """The server for a test module: contacts enabled, or the plugins the module names in
+    ``LIVE_PLUGINS`` (in dependency order)."""
     import waitress
 
     from peyvand.app import create_app
@@ -53,9 +55,11 @@ def live(tmp_path_factory):
     home = tmp_path_factory.mktemp("ui-instance")
     url, prefix = _database_url(home)
     settings = load_settings(home=home, database_url=url, strict_plugins=True)
-    kernel = Kernel(settings, only=["contacts"])
+    plugins = list(getattr(request.module, "LIVE_PLUGINS", ("contacts",)))
+    kernel = Kernel(settings, only=plugins)
     kernel.ensure_tenant("default")
-    kernel.enable("contacts")
+    for plugin in plugins:
+        kernel.enable(plugin)
     with kernel.storage.bound("default"):
         for name, role, language in (("maryam", "admin", "fa"), ("nima", "admin", "fa"),
                                      ("reza", "salesperson", "fa")):

@@ -42,7 +42,30 @@ def board(pipeline_id: int, *, limit: int = 20, filters: dict | None = None,
     svc = service("sales.deal")
     hidden = svc.field_rules()[0]
     stages = stages_of(pipeline)
+    totals = column_totals(pipeline, filters)
 
+    columns = []
+    for stage in stages:
+        key = stage["key"]
+        page = svc.list(filters={"pipeline_id": str(pipeline.id), "stage": key,
+                                 "status": "open", **filters}, sort=sort, limit=limit)
+        column = {"key": key, "label": stage.get("label") or {},
+                  "probability": int(stage.get("probability") or 0),
+                  "count": totals[key]["count"]}
+        if "amount" not in hidden:
+            column["amount"] = {c: _money(v) for c, v in sorted(totals[key]["amount"].items())}
+            column["weighted"] = {c: _money(v)
+                                  for c, v in sorted(totals[key]["weighted"].items())}
+        column["deals"] = page.rows
+        column["next_cursor"] = page.next_cursor
+        columns.append(column)
+    return {"pipeline": {"id": pipeline.id, "name": pipeline.name}, "columns": columns}
+
+
+def column_totals(pipeline, filters: dict | None = None) -> dict[str, dict]:
+    """``{stage key: {"count", "amount": {currency: Decimal}, "weighted": {…}}}`` of the
+    pipeline's open deals the actor may read (one grouped query)."""
+    stages = stages_of(pipeline)
     in_pipeline = Deal.pipeline == pipeline.id
     if isinstance(current_kernel().storage.database_for(current_tenant()),
                   peewee.SqliteDatabase):
@@ -53,7 +76,7 @@ def board(pipeline_id: int, *, limit: int = 20, filters: dict | None = None,
     query = (Deal.select(Deal.stage, Deal.currency, Deal.probability, fn.COUNT(Deal.id),
                          fn.SUM(Deal.amount))
              .where(in_pipeline & (Deal.status == "open") & Deal.deleted_at.is_null()))
-    for name, raw in filters.items():
+    for name, raw in (filters or {}).items():
         column = getattr(Deal, name)
         try:
             query = query.where(column == column.db_value(raw))
@@ -73,20 +96,4 @@ def board(pipeline_id: int, *, limit: int = 20, filters: dict | None = None,
         column["amount"][currency] = column["amount"].get(currency, 0) + amount
         column["weighted"][currency] = (column["weighted"].get(currency, 0)
                                         + amount * probability / 100)
-
-    columns = []
-    for stage in stages:
-        key = stage["key"]
-        page = svc.list(filters={"pipeline_id": str(pipeline.id), "stage": key,
-                                 "status": "open", **filters}, sort=sort, limit=limit)
-        column = {"key": key, "label": stage.get("label") or {},
-                  "probability": int(stage.get("probability") or 0),
-                  "count": totals[key]["count"]}
-        if "amount" not in hidden:
-            column["amount"] = {c: _money(v) for c, v in sorted(totals[key]["amount"].items())}
-            column["weighted"] = {c: _money(v)
-                                  for c, v in sorted(totals[key]["weighted"].items())}
-        column["deals"] = page.rows
-        column["next_cursor"] = page.next_cursor
-        columns.append(column)
-    return {"pipeline": {"id": pipeline.id, "name": pipeline.name}, "columns": columns}
+    return totals

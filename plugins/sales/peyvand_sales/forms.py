@@ -371,8 +371,9 @@ def snippet(form: LeadForm, url: str) -> str:
                 extra += f' maxlength="{item["max_length"]}"'
             lines.append(f'  <input type="{kind}" id="{field_id}" name="{name}"{extra}{req}>'
                          "</p>")
-    lines.append(f'  <p style="position:absolute;left:-10000px;width:1px;height:1px;'
-                 f'overflow:hidden" aria-hidden="true"><label for="{prefix}{HONEYPOT}">'
+    lines.append(f'  <p style="position:absolute;width:1px;height:1px;overflow:hidden;'
+                 f'clip:rect(0 0 0 0);white-space:nowrap" aria-hidden="true">'
+                 f'<label for="{prefix}{HONEYPOT}">'
                  f'{escape(honeypot)}</label><input type="text" id="{prefix}{HONEYPOT}" '
                  f'name="{HONEYPOT}" tabindex="-1" autocomplete="off"></p>')
     lines.append(f'  <p><button type="submit">{escape(send)}</button> '

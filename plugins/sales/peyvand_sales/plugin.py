@@ -45,10 +45,17 @@ def register_permissions():
 
 @hookimpl
 def register_blueprints():
-    from . import public
+    from . import pages, public
     from .api import blueprint
 
-    return [blueprint(), public.blueprint()]
+    return [blueprint(), public.blueprint(), pages.blueprint()]
+
+
+@hookimpl
+def register_menu_items():
+    from .pages import menu_items
+
+    return menu_items()
 
 
 @hookimpl

@@ -1,0 +1,149 @@
+"""The "my work" inbox and the forecast page."""
+
+from __future__ import annotations
+
+import datetime
+
+from flask import flash, g, redirect, render_template, request, url_for
+
+from peyvand_sdk import (
+    InvalidRecord,
+    RecordNotFound,
+    StaleVersion,
+    current_actor,
+    current_kernel,
+    current_tenant,
+    find_teams,
+    gettext,
+    require_permission,
+    tenant_db,
+)
+
+from . import can, error_text, record_url, service, user_names
+
+_ = gettext
+
+
+def N_(message: str) -> str:
+    """Mark ``message`` for the catalogue; the template translates it."""
+    return message
+
+
+SECTIONS = (("overdue", N_("Overdue")), ("today", N_("Today")), ("upcoming", N_("Upcoming")),
+            ("no_date", N_("No due date")), ("reminders", N_("Reminders")))
+
+
+def _time_zone():
+    """The user's time zone if the workspace has one for them, else the instance's."""
+    import os
+
+    return getattr(g, "time_zone", None) or os.environ.get("PEYVAND_TIME_ZONE",
+                                                           "Asia/Tehran")
+
+
+def _linked_titles(items) -> dict:
+    """``{(entity, id): (title, url)}`` of the records the activities link to (those the
+    user may read)."""
+    wanted: dict[str, set] = {}
+    for item in items:
+        if item.get("entity") and item.get("record_id"):
+            wanted.setdefault(item["entity"], set()).add(item["record_id"])
+    out = {}
+    entities = current_kernel().entities(current_tenant())
+    for entity_id, ids in wanted.items():
+        entity = entities.get(entity_id)
+        if entity is None or not can(entity_id, "read"):
+            continue
+        svc = service(entity_id)
+        fields = [entity.title_field] + (["first_name"] if entity.title_field == "last_name"
+                                         else [])
+        try:
+            page = svc.list(filters={"id__in": ",".join(map(str, sorted(ids)))},
+                            fields=fields, limit=len(ids))
+        except InvalidRecord:
+            continue
+        for row in page.rows:
+            title = " ".join(str(row[f]) for f in reversed(fields) if row.get(f)) or \
+                f"#{row['id']}"
+            out[(entity_id, row["id"])] = (title, record_url(entity_id, row["id"]))
+    return out
+
+
+def register(bp):
+    @bp.get("/my-work")
+    def my_work():
+        from ..activities import inbox, timezone
+
+        require_permission("sales.activity", "read")
+        actor = current_actor()
+        tz = timezone(_time_zone())
+        data = inbox(actor.id, tz, 50, service("sales.activity").to_dict)
+        every = [item for name, _label in SECTIONS for item in data[name]]
+        return render_template(
+            "sales/my_work.html", data=data, sections=SECTIONS,
+            linked=_linked_titles(every), can_update=can("sales.activity", "update"),
+            can_create=can("sales.activity", "create"),
+            activity_url=lambda i: record_url("sales.activity", i))
+
+    @bp.post("/my-work/done")
+    def mark_done():
+        activity_id = request.form.get("activity_id", "")
+        version = request.form.get("version", "")
+        svc = service("sales.activity")
+        try:
+            with tenant_db.atomic():
+                record = svc.update(int(activity_id), {"status": "done"},
+                                    if_match=int(version) if version.isdigit() else None,
+                                    via="web")
+            flash(_("“%(subject)s” is done.", subject=record.subject), "success")
+        except (ValueError, RecordNotFound):
+            flash(_("This activity does not exist, or is not shared with you."), "error")
+        except StaleVersion:
+            flash(_("Someone else changed this activity a moment ago; here it is again."),
+                  "error")
+        except InvalidRecord as exc:
+            flash(error_text(exc.errors), "error")
+        return redirect(url_for("sales_web.my_work"))
+
+    @bp.get("/forecast")
+    def forecast_page():
+        from ..entities import CURRENCIES
+        from ..forecast import forecast
+        from ..periods import BadPeriod, current, parse
+
+        require_permission("sales.deal", "read")
+        calendar = getattr(g, "calendar", None) or "jalali"
+        text = (request.args.get("period") or "").strip()
+        problem = None
+        try:
+            period = parse(text) if text else current("quarter", calendar)
+        except BadPeriod:
+            problem = _("Write a period such as %(example)s.",
+                        example=current("quarter", calendar).key)
+            period = current("quarter", calendar)
+        by = request.args.get("by") if request.args.get("by") in ("owner", "team") \
+            else "owner"
+        currency = request.args.get("currency") if request.args.get("currency") in \
+            CURRENCIES else "IRR"
+        data = forecast(period, currency=currency, by=by)
+        key = f"{by}_id"
+        if by == "owner":
+            names = user_names(row[key] for row in data["rows"])
+        else:
+            names = {t["id"]: t["name"] for t in find_teams(
+                [row[key] for row in data["rows"] if row[key] is not None])}
+        return render_template(
+            "sales/forecast.html", data=data, period=period, by=by, currency=currency,
+            currencies=CURRENCIES, names=names, key=key, problem=problem,
+            last_day=period.end - datetime.timedelta(days=1),
+            neighbours=_neighbours(period), today=datetime.date.today())
+
+
+def _neighbours(period) -> tuple[str, str]:
+    """The keys of the periods before and after ``period`` (same kind and calendar)."""
+    from ..periods import current
+
+    day = datetime.timedelta(days=1)
+    before = current(period.kind, period.calendar, period.start - day).key
+    after = current(period.kind, period.calendar, period.end + day).key
+    return before, after
