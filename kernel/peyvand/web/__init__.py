@@ -67,6 +67,7 @@ def _template_context():
         "label": i18n.label,
         "asset": _asset,
         "choice_label": forms.choice_label,
+        "today_iso": i18n.today_iso,
     }
 
 

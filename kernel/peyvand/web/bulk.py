@@ -91,7 +91,7 @@ def actions(view) -> list[Action]:
     if scope_of(actor, view.id, "update") != "none":
         out.append(Action("owner", _("Change the owner"), "update",
                           [{"name": "owner", "label": _("New owner"), "type": "select",
-                            "choices": _owner_choices(), "required": True}],
+                            "choices": _owner_choices, "required": True}],
                           _change_owner(view)))
     for action in contrib.bulk_actions(_kernel(), g.tenant, view.id):
         key = action.permission
@@ -170,6 +170,9 @@ def bulk(plugin, plural):
     if not ids:
         flash(_("Tick the records to act on first (or “all matching the filter”)."), "error")
         return redirect(back)
+    # Choices are read only now, for the confirmation (the list page needs none of them).
+    chosen.params = [{**p, "choices": p["choices"]() if callable(p["choices"]) else p["choices"]}
+                     for p in chosen.params]
     values, errors = {}, {}
     for p in chosen.params:
         value = (form.get(f"p:{p['name']}") or "").strip()

@@ -401,6 +401,11 @@ def day_start_utc(day: datetime.date) -> datetime.datetime:
     return local.astimezone(datetime.UTC).replace(tzinfo=None)
 
 
+def today_iso() -> str:
+    """Today in the user's time zone, as ``2025-04-04`` (the date picker's "today")."""
+    return datetime.datetime.now(time_zone()).date().isoformat()
+
+
 def date_example(calendar: str | None = None) -> str:
     """Today as an example of what to type in a date field."""
     return date_text(datetime.datetime.now(time_zone()).date(), calendar)

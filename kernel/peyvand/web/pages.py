@@ -219,13 +219,12 @@ def _chosen_columns(view: EntityView, hidden) -> tuple[list[str], bool]:
     return [c for c in view.columns if c not in hidden], False
 
 
-def _views_redirect(view: EntityView):
+def _views_redirect(view: EntityView, default):
     """Open the user's default view, or the view the view menu chose; ``None`` otherwise."""
     from . import saved_views
 
     args = request.args
     if not args:
-        default = saved_views.default_for(view.id)
         return redirect(view.url(**default.args, view=default.id)) if default else None
     if set(args) == {"view"} and args["view"].isdigit():
         chosen = saved_views.find(view.id, args["view"])
@@ -240,14 +239,15 @@ def _views_redirect(view: EntityView):
     return None
 
 
-def _views_state(view: EntityView) -> dict:
+def _views_state(view: EntityView, views, default) -> dict:
     from . import saved_views
 
-    current = saved_views.find(view.id, request.args.get("view", ""))
-    return {"views": saved_views.visible(view.id), "current_view": current,
+    wanted = request.args.get("view", "")
+    current = next((v for v in views if str(v.id) == wanted), None)
+    return {"views": views, "current_view": current,
             "view_changed": current is not None
             and saved_views.stored_args(request.args) != current.args,
-            "default_view": saved_views.default_for(view.id),
+            "default_view": default,
             "can_manage_view": current is not None and saved_views.can_manage(current),
             "visibilities": saved_views.VISIBILITIES
             if g.web_user.is_admin else saved_views.VISIBILITIES[:2],
@@ -260,8 +260,12 @@ def list_page(plugin, plural):
     printing = request.args.get("print") == "1"
     action = "print" if printing else "read"
     _require(view.id, action)
+    views, default_view = [], None
     if not printing:
-        jump = _views_redirect(view)
+        from . import saved_views
+
+        views, default_view = saved_views.visible(view.id)
+        jump = _views_redirect(view, default_view)
         if jump is not None:
             return jump
     hidden = view.service.field_rules()[0]
@@ -311,7 +315,7 @@ def list_page(plugin, plural):
     if not printing:
         from . import bulk
 
-        extra = {**_views_state(view), "bulk_actions": bulk.actions(view),
+        extra = {**_views_state(view, views, default_view), "bulk_actions": bulk.actions(view),
                  "bulk_limit": bulk.BULK_LIMIT, "query_string": _query_string(),
                  "column_choices": [(m.name, m.title()) for m in view.metas
                                     if m.name not in hidden],

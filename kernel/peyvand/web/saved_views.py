@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from urllib.parse import parse_qsl
 
+import peewee
 from flask import abort, flash, g, redirect, request
 
 from .. import audit
@@ -40,13 +41,20 @@ def _visible_clause(actor, entity_id: str):
     return clause
 
 
-def visible(entity_id: str) -> list[SavedView]:
-    """The views of ``entity_id`` the acting user may use: their own, their teams', everyone's."""
+def visible(entity_id: str) -> tuple[list[SavedView], SavedView | None]:
+    """``(views, default)``: the views of ``entity_id`` the acting user may use (their own,
+    their teams', everyone's) and which of them is their default, in one query (the list page
+    asks on every visit)."""
     actor = current_actor()
     if actor is None or actor.id is None:
-        return []
-    return list(SavedView.select().where(_visible_clause(actor, entity_id))
-                .order_by(SavedView.name, SavedView.id).limit(MAX_VIEWS))
+        return [], None
+    on = ((DefaultView.view == SavedView.id) & (DefaultView.user == actor.id)
+          & (DefaultView.entity == entity_id))
+    rows = list(SavedView.select(SavedView, DefaultView.id.alias("default_mark"))
+                .join(DefaultView, peewee.JOIN.LEFT_OUTER, on=on)
+                .where(_visible_clause(actor, entity_id))
+                .order_by(SavedView.name, SavedView.id).limit(MAX_VIEWS).objects())
+    return rows, next((v for v in rows if v.default_mark is not None), None)
 
 
 def find(entity_id: str, view_id) -> SavedView | None:
@@ -57,14 +65,7 @@ def find(entity_id: str, view_id) -> SavedView | None:
                                      & (SavedView.id == int(view_id))).first())
 
 
-def default_for(entity_id: str) -> SavedView | None:
-    actor = current_actor()
-    if actor is None or actor.id is None:
-        return None
-    row = (DefaultView.select(DefaultView.view).where((DefaultView.user == actor.id)
-                                                      & (DefaultView.entity == entity_id))
-           .first())
-    return find(entity_id, row.view_id) if row else None
+
 
 
 def stored_args(args) -> dict[str, str]:
