@@ -43,11 +43,11 @@
     isLeap: isLeap
   };
 
-  var html = document.documentElement;
-  var lang = html.getAttribute("lang") === "fa" ? "fa" : "en";
-  var cal = html.getAttribute("data-calendar") === "gregorian" ? "gregorian" : "jalali";
-  var rtl = html.getAttribute("dir") === "rtl";
-  var words = (html.getAttribute("data-picker") || "Choose a date|Previous month|Next month|Today|Close").split("|");
+  var root = document.documentElement, body = document.body;
+  var lang = root.getAttribute("lang") === "fa" ? "fa" : "en";
+  var cal = body.getAttribute("data-calendar") === "gregorian" ? "gregorian" : "jalali";
+  var rtl = root.getAttribute("dir") === "rtl";
+  var words = (body.getAttribute("data-picker") || "Choose a date|Previous month|Next month|Today|Close").split("|");
   var MONTHS = {
     jalali: {fa: "فروردین اردیبهشت خرداد تیر مرداد شهریور مهر آبان آذر دی بهمن اسفند",
              en: "Farvardin Ordibehesht Khordad Tir Mordad Shahrivar Mehr Aban Azar Dey Bahman Esfand"},
@@ -87,7 +87,7 @@
     return {day: jalali ? jalaliToDay(y, m, d) : gregorianToDay(y, m, d), rest: rest};
   }
   function today() {
-    var given = html.getAttribute("data-today"); // the user's today, in their time zone
+    var given = body.getAttribute("data-today"); // the user's today, in their time zone
     var parts = given && /^(\d{4})-(\d{2})-(\d{2})$/.exec(given);
     if (parts) { return gregorianToDay(+parts[1], +parts[2], +parts[3]); }
     var now = new Date();
