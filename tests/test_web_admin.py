@@ -3,6 +3,7 @@ matrix and field rules), custom fields and the audit trail viewer."""
 
 from __future__ import annotations
 
+import datetime
 import html
 import json
 import re
@@ -365,3 +366,55 @@ def test_admin_forms_need_the_csrf_token(app):
     assert forged.status_code == 400
     assert app.extensions["peyvand"].state("contacts") == "enabled"
     assert csrf(admin.get("/admin/plugins"))
+
+
+# -- tokens on the profile, two-factor reset -----------------------------------------------------
+
+def test_a_user_creates_narrows_and_revokes_api_tokens_on_the_profile(app):
+    client = web_client(app, "omid", roles=("salesperson", "readonly"))
+    refused = post(client, "/profile/tokens", {"action": "create", "days": "-3"},
+                   page_url="/profile")
+    assert refused.status_code == 400
+    made = post(client, "/profile/tokens", {"action": "create", "label": "ERP", "days": "30",
+                                            "roles": "readonly"}, page_url="/profile")
+    assert made.status_code == 200
+    secret = re.search(r'id="new-token">([^<]+)<', _text(made)).group(1)
+    api = app.test_client()
+    auth = {"Authorization": f"Bearer {secret}"}
+    assert api.get("/api/v1/contacts/persons", headers=auth).status_code == 200
+    # Narrowed to readonly: it may not create.
+    assert api.post("/api/v1/contacts/persons", json={"last_name": "x"},
+                    headers=auth).status_code == 403
+    page = _text(client.get("/profile"))
+    assert secret not in page and "ERP" in page                  # never shown again
+    token_id = re.search(r'data-token="(\d+)"', page).group(1)
+    other = web_client(app, "eve", roles=("salesperson",))
+    post(other, "/profile/tokens", {"action": "revoke", "id": token_id}, page_url="/profile")
+    assert api.get("/api/v1/contacts/persons", headers=auth).status_code == 200  # not hers
+    post(client, "/profile/tokens", {"action": "revoke", "id": token_id}, page_url="/profile")
+    assert api.get("/api/v1/contacts/persons", headers=auth).status_code == 401
+    assert [a for a, *_ in _audit_rows(app, "peyvand.user") if a.startswith("token")] == \
+        ["token-create", "token-revoke"]
+
+
+def test_an_admin_turns_off_a_users_lost_two_factor(app):
+    from peyvand import two_factor
+    from peyvand.identity import User
+
+    kernel, _b = _bound(app)
+    admin = web_client(app, "boss")
+    make_user(app, "sara", roles=("salesperson",))
+    with kernel.storage.bound("default"):
+        sara = User.get(User.name == "sara")
+        two_factor.begin(sara, kernel.settings.home)
+        from peyvand.identity import UserTotp
+
+        UserTotp.update(confirmed_at=datetime.datetime(2025, 1, 1)).execute()
+        assert two_factor.enabled(User.get_by_id(sara.id))
+    page = _text(admin.get(f"/admin/users/{sara.id}"))
+    assert f"/admin/users/{sara.id}/reset-2fa" in page
+    assert admin.get(f"/admin/users/{sara.id}/reset-2fa").status_code == 200   # asks first
+    post(admin, f"/admin/users/{sara.id}/reset-2fa", {}, page_url=f"/admin/users/{sara.id}")
+    with kernel.storage.bound("default"):
+        assert not two_factor.enabled(User.get_by_id(sara.id))
+    assert _audit_rows(app, "peyvand.user")[-1][0] == "two-factor-reset"

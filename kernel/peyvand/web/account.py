@@ -225,6 +225,74 @@ def profile():
                            two_factor=security.profile_context(row)), (400 if errors else 200)
 
 
+# -- API tokens --------------------------------------------------------------------------------
+
+@blueprint.app_template_global()
+def my_tokens() -> list:
+    """The logged-in user's API tokens, newest first (never their secrets: only hashes are
+    kept)."""
+    from ..identity import Token
+
+    user = g.web_user
+    if user is None:
+        return []
+    return list(Token.select().where(Token.user == user.id).order_by(Token.id.desc())
+                .limit(100))
+
+
+@blueprint.post("/profile/tokens")
+def profile_tokens():
+    """Create an API token (shown once) or revoke one of your own."""
+    import json
+
+    from .. import audit
+    from ..identity import Token, create_token, revoke_token
+
+    user = g.web_user
+    row = User.get_by_id(user.id)
+    action = request.form.get("action")
+    if action == "revoke":
+        token = Token.get_or_none((Token.id == (request.form.get("id") or 0))
+                                  & (Token.user == user.id))
+        if token is not None and token.revoked_at is None:
+            _write(lambda: (revoke_token(token.id),
+                            audit.record("peyvand.user", user.id, "token-revoke",
+                                         {"token": (token.id, None)}, via="web",
+                                         user_id=user.id, user_name=user.name)))
+            _kernel().bump_generation()  # verified tokens are cached until it moves
+            flash(_("The token is revoked: programs using it are refused from now on."),
+                  "success")
+        return redirect(url_for("peyvand_web.profile") + "#tokens")
+    if action != "create":
+        return redirect(url_for("peyvand_web.profile"))
+    errors = {}
+    label = " ".join((request.form.get("label") or "").split())[:100] or None
+    days_text = i18n.ascii_digits((request.form.get("days") or "").strip())
+    days = int(days_text) if days_text.isdigit() else None
+    if days_text and (days is None or not 1 <= days <= 3650):
+        errors["token_days"] = _("Give a number of days from 1 to 3650, or leave it empty.")
+    mine = sorted(user.actor.roles)
+    roles = [r for r in request.form.getlist("roles") if r in mine]
+    if errors:
+        return _profile_page(row, errors)
+    secret = _write(lambda: (create_token(row, roles=roles or None, days=days, label=label),
+                             audit.record("peyvand.user", user.id, "token-create",
+                                          {"token": (None, json.dumps(
+                                              {"label": label, "days": days, "roles": roles},
+                                              ensure_ascii=False))},
+                                          via="web", user_id=user.id,
+                                          user_name=user.name))[0])
+    _kernel().bump_generation()
+    return _profile_page(row, {}, new_token=secret)
+
+
+def _profile_page(row, errors, **extra):
+    return render_template("peyvand/profile.html", row=row, errors=errors,
+                           roles=sorted(g.web_user.actor.roles), **profile_zones(),
+                           two_factor=security.profile_context(row), **extra), \
+        (400 if errors else 200)
+
+
 def profile_zones() -> dict:
     """The time zone choices of the profile page, and the tenant's default."""
     return {"zones": i18n.time_zone_names(),

@@ -115,7 +115,9 @@ def _user_form(form, user: User | None) -> tuple[dict, dict]:
 
 def _user_page(user, values, errors):
     return render("user.html", user=user, values=values, errors=errors, roles=_roles(),
-                  teams=_teams(), role_label=role_label), (400 if errors else 200)
+                  teams=_teams(), role_label=role_label,
+                  two_factor_on=bool(user and two_factor.enabled(user))), \
+        (400 if errors else 200)
 
 
 @blueprint.route("/admin/users/new", methods=["GET", "POST"])
@@ -295,6 +297,28 @@ def admin_user_disable(user_id):
                    url_for("peyvand_web.admin_user_disable", user_id=user.id), items=items,
                    button=_("Disable"), cancel=back, extra="peyvand/admin/_reassign.html",
                    owned=owned, others=others)
+
+
+@blueprint.route("/admin/users/<int:user_id>/reset-2fa", methods=["GET", "POST"])
+def admin_user_reset_2fa(user_id):
+    """Turn a user's two-factor login off (a lost phone); they can enrol again."""
+    require_admin()
+    user = _user(user_id)
+    back = url_for("peyvand_web.admin_user_edit", user_id=user.id)
+    if not two_factor.enabled(user):
+        return redirect(back)
+    if request.method == "POST":
+        write(lambda: (two_factor.disable(user),
+                       record("peyvand.user", user.id, "two-factor-reset",
+                              {"two_factor": ("on", "off")})))
+        flash(_("Two-factor login of %(name)s is off; they can set it up again on their "
+                "profile.", name=user.name), "success")
+        return redirect(back)
+    return confirm(_("Turn two-factor login off for %(name)s?", name=user.name),
+                   _("Do this when they lost their phone. Until they set it up again, their "
+                     "password alone logs them in."),
+                   url_for("peyvand_web.admin_user_reset_2fa", user_id=user.id),
+                   button=_("Turn it off"), cancel=back)
 
 
 @blueprint.post("/admin/users/<int:user_id>/enable")

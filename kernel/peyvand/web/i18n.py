@@ -53,7 +53,8 @@ DATA_WORDS = (
     N_("Create"), N_("Update"), N_("Delete"), N_("Restore"), N_("Print"), N_("Export"),
     N_("Bypass"), N_("Merge"), N_("Import"),
     N_("Reassign"), N_("Enable"), N_("Disable"), N_("Purge"), N_("Password"),
-    N_("Member-add"), N_("Member-remove"),
+    N_("Member-add"), N_("Member-remove"), N_("Two-factor-reset"), N_("Token-create"),
+    N_("Token-revoke"),
 )
 
 
