@@ -91,6 +91,13 @@ def register_blueprints():
 
 
 @hookimpl
+def register_record_tabs():
+    from .pages.record import record_tabs
+
+    return record_tabs()
+
+
+@hookimpl
 def register_form_parts():
     from .views import form_parts
 
