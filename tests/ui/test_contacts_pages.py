@@ -182,3 +182,29 @@ def test_the_duplicates_and_import_pages_fit_a_phone(live, new_page):
         page.goto(live.url + path)
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), \
             path
+
+
+def test_the_contact_page_with_its_tabs_in_persian_and_english(live, new_page):
+    person = _person(live, first_name="آرش", last_name="کمالی", phone="09121112233",
+                     email="arash@example.ir", city="تبریز")
+    page = new_page("reza")                                   # a salesperson: their own only
+    response = page.goto(f"{live.url}/app/contacts/persons/{person}")
+    assert response.status == 404
+    page = new_page("maryam")
+    page.goto(f"{live.url}/app/contacts/persons/{person}")
+    tabs = page.locator("nav.record-tabs a")
+    assert tabs.all_inner_texts()[:2] == ["جزئیات", "گاه‌شمار"]
+    with page.expect_navigation():
+        page.click("a[data-tab='contacts.timeline']")
+    assert "هنوز چیزی در گاه‌شمار نیست" in page.inner_text("[data-tab-body]")
+    page.goto(f"{live.url}/app/contacts/persons/{person}")
+    page.screenshot(path=str(ARTIFACTS / "contact-record-fa.png"), full_page=True)
+    page.click(".usermenu summary")
+    with page.expect_navigation():
+        page.click('.usermenu button[value="en"]')
+    assert page.get_attribute("html", "dir") == "ltr"
+    assert page.locator("a[data-tab='contacts.timeline']").inner_text() == "Timeline"
+    page.screenshot(path=str(ARTIFACTS / "contact-record-en.png"), full_page=True)
+    page.click(".usermenu summary")
+    with page.expect_navigation():
+        page.click('.usermenu button[value="fa"]')
