@@ -54,6 +54,9 @@ class Entity:
         authorization tests (required: the matrix test refuses an entity without one).
     :param default_grants: ``{role: {action: scope}}`` overriding the built-in roles' default
         grants for this entity (``{"accountant": {"export": "all"}}``).
+    :param related: :class:`peyvand.related.RelatedData` objects: values kept outside the
+        entity's table (typed lists of phone numbers, line items…) that the API reads and
+        writes with each record, loaded for a whole list page in one query.
     """
 
     name: str
@@ -68,6 +71,7 @@ class Entity:
     default_sort: str = "-id"
     default_grants: Mapping[str, Mapping[str, str]] | None = None
     example: Mapping[str, object] | None = None
+    related: tuple = ()
     plugin: str | None = None
 
     @property

@@ -187,10 +187,13 @@ def record_event(entity, record, changes: dict, action: str) -> str | None:
     name = RECORD_EVENTS.get(action)
     if name is None:
         return None
+    from .related import related_fields
+
     public = _public_fields(entity.schema)
+    related = related_fields(entity)
     data = {"entity": entity.id, "id": record.id,
             "changes": {k: [old, new] for k, (old, new) in changes.items()
-                        if k in public or k.startswith(CUSTOM_PREFIX)}}
+                        if k in public or k in related or k.startswith(CUSTOM_PREFIX)}}
     return _write(name, entity.id, record.id, data)
 
 

@@ -41,7 +41,7 @@ def rows_for_export(service: EntityService, filters: dict[str, str], sort: str |
         for record in page.rows:
             if columns is None:
                 columns = list(record)
-            rows.append([neutralise(record.get(c)) for c in columns])
+            rows.append([neutralise(service.export_value(c, record.get(c))) for c in columns])
         cursor = page.next_cursor
         if cursor is None:
             break

@@ -346,6 +346,12 @@ def _entity_schemas(kernel, tenant: str, entity: Entity) -> tuple[dict, dict]:
         record_props[key] = by_column[name] = field_schema(field, nullable=nullable)
         if field.required:
             required.append(key)
+    from .related import related_for
+
+    for rel in related_for(entity):   # values kept outside the entity's table
+        for name, field in rel.fields.items():
+            record_props[name] = field_schema(field, nullable=False)
+            inp["properties"][name] = field_schema(field, with_default=True)
     extra = custom_field_properties(kernel, tenant, entity)
     record_props.update(extra)
     inp["properties"].update(extra)

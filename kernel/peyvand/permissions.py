@@ -94,8 +94,13 @@ class Policy:
 
     def __init__(self, kernel, tenant: str):
         from .identity import FieldRule, Grant, Role, team_tree
+        from .related import related_for
 
         self.models = {eid: e.model for eid, e in kernel.entities(tenant).items()}
+        # Related fields that share a schema field's rule ({"phones": "phone"}).
+        self.follows = {eid: {name: base for rel in related_for(e)
+                              for name, base in rel.follows.items()}
+                        for eid, e in kernel.entities(tenant).items()}
         self.grants: dict[str, dict[str, str]] = {}
         for role, key, scope in (Grant.select(Role.key, Grant.permission, Grant.scope)
                                  .join(Role).tuples()):
@@ -139,8 +144,14 @@ class Policy:
             # A role without a rule for a field leaves it editable: the widest rule wins.
             best = {name: max(RULES.index(rules.get(name, "edit")) for rules in per_role)
                     for name in names}
-            hidden = frozenset(n for n, r in best.items() if r == 0)
-            read_only = frozenset(n for n, r in best.items() if r == 1)
+            hidden = {n for n, r in best.items() if r == 0}
+            read_only = {n for n, r in best.items() if r == 1}
+            for name, base in self.follows.get(entity_id, {}).items():
+                if base in hidden:
+                    hidden.add(name)
+                elif base in read_only and name not in hidden:
+                    read_only.add(name)
+            hidden, read_only = frozenset(hidden), frozenset(read_only)
             hit = self._field_cache[cache_key] = (hidden, read_only)
         return hit
 

@@ -63,16 +63,25 @@ class EntityService:
         self.hooks = hooks
         self.custom = list(custom)
         self.custom_by_key = {d.key: d for d in self.custom}
+        from .related import related_for
+
+        # Values kept outside the entity's table (its RelatedData objects, the kernel's tags).
+        self.related = related_for(entity)
+        self.related_by_field = {name: rel for rel in self.related for name in rel.fields}
         schema = entity.schema
-        if self.custom:
-            # The plugin's schema plus the admin's custom fields, validated the same way.
-            schema = type(f"{schema.__name__}WithCustomFields", (schema,),
-                          {d.key: d.marshmallow_field() for d in self.custom})
+        extra = {d.key: d.marshmallow_field() for d in self.custom}
+        extra.update((name, f) for rel in self.related for name, f in rel.fields.items())
+        if extra:
+            # The plugin's schema plus related fields and the admin's custom fields, validated
+            # the same way.
+            schema = type(f"{schema.__name__}Extended", (schema,), extra)
         self.schema = schema()
         self.partial_schema = schema(partial=True)
         self.fields = list(self.schema.fields)
-        self.model_fields = [f for f in self.fields if f not in self.custom_by_key]
-        self.audited = set(entity.audited or self.model_fields) | set(self.custom_by_key)
+        self.model_fields = [f for f in self.fields if f not in self.custom_by_key
+                             and f not in self.related_by_field]
+        self.audited = (set(entity.audited or self.model_fields) | set(self.custom_by_key)
+                        | set(self.related_by_field))
         self._sql: dict[tuple, str] = {}
         self._outputs: dict[tuple, tuple] = {}
 
@@ -118,10 +127,29 @@ class EntityService:
             data[name] = value.isoformat() + "Z" if value else None
         data.update(dumped)
         hidden = self.field_rules()[0]
+        for rel, names in self._related_outputs(hidden, only):
+            own = {record.id: tuple(getattr(record, c) for c in rel.columns)}
+            loaded = rel.load(self.entity, [record.id], own).get(record.id, {})
+            data.update((n, loaded.get(n, rel.empty(n))) for n in names)
         if only or hidden:
             data = {k: v for k, v in data.items()
                     if (not only or k in only or k == "id") and k not in hidden}
         return data
+
+    def _related_outputs(self, hidden, fields) -> list[tuple]:
+        """``[(RelatedData, [field, ...])]`` to load for output: visible and asked for."""
+        out = []
+        for rel in self.related:
+            names = [n for n in rel.fields if n not in hidden and (not fields or n in fields)]
+            if names:
+                out.append((rel, names))
+        return out
+
+    def export_value(self, name: str, value):
+        """A field's API value as it goes into an exported cell (before neutralising):
+        related data as its own text form."""
+        rel = self.related_by_field.get(name)
+        return rel.export_text(name, value) if rel is not None else value
 
     def _column(self, name: str):
         if (name not in self.fields and name not in SYSTEM_FIELDS) or (
@@ -233,7 +261,8 @@ class EntityService:
         names = ["id", "version", "owner_id", "team_id", "created_at", "updated_at",
                  *self.model_fields]
         names = [n for n in names if n not in hidden and (not fields or n in fields or n == "id")]
-        key = tuple(names)
+        # Custom and related outputs depend on the fields asked for and the hidden ones too.
+        key = (tuple(names), tuple(fields) if fields else None, hidden)
         cached = self._outputs.get(key)
         if cached is None:
             columns, converters = [], []
@@ -246,7 +275,17 @@ class EntityService:
                 converters.append(_converter(column, self.schema.fields.get(name)))
             custom = [d for d in self.custom
                       if d.key not in hidden and (not fields or d.key in fields)]
-            cached = self._outputs[key] = (names, ", ".join(columns), converters, custom)
+            related = self._related_outputs(hidden, fields)
+            # Columns the related loaders need ride along after the output columns, a block
+            # per loader.
+            blocks, start = [], len(names)
+            for rel, _ in related:
+                columns += [f'"t"."{self.model._meta.fields[c].column_name}"'
+                            for c in rel.columns]
+                blocks.append((start, start + len(rel.columns)))
+                start += len(rel.columns)
+            cached = self._outputs[key] = (names, ", ".join(columns), converters, custom,
+                                           (related, blocks))
         return cached
 
     def list(self, *, filters: dict[str, str] | None = None, sort: str | None = None,
@@ -320,7 +359,7 @@ class EntityService:
                     # Decimal (bound as text) as text.
                     value = float(value)
                 cursor_params = [value, value, last_id]
-        names, select, converters, custom = self._output(fields)
+        names, select, converters, custom, (related, blocks) = self._output(fields)
         shape = (tuple(filter_shape), scope_shape, trash, sort, bool(cursor), backwards, limit,
                  select)
         sql = self._sql.get(shape)
@@ -364,6 +403,19 @@ class EntityService:
             values = load_values(self.entity.id, custom, [row["id"] for row in data])
             for row in data:
                 row.update(values[row["id"]])
+        if related and data:
+            ids = [row["id"] for row in data]
+            for (rel, rel_names), (start, stop) in zip(related, blocks, strict=True):
+                # One load per page, never one per row.
+                loaded = rel.load(self.entity, ids, {row[0]: row[start:stop] for row in rows})
+                empty = {name: rel.empty(name) for name in rel_names}
+                every = len(rel_names) == len(rel.fields)
+                for row in data:
+                    got = loaded.get(row["id"])
+                    if got is not None and every:
+                        row.update(got)
+                    else:
+                        row.update({n: (got or empty).get(n, empty[n]) for n in rel_names})
         return Page(data, next_cursor, total, prev_cursor)
 
     def get(self, record_id: int, *, include_trash: bool = False, action: str = "read"):
@@ -390,7 +442,29 @@ class EntityService:
         try:
             return (self.partial_schema if partial else self.schema).load(data)
         except ValidationError as exc:
-            raise InvalidRecord(exc.messages) from None
+            errors = {}
+            for name, messages in exc.messages.items():
+                if name in self.related_by_field:  # lists of items: name the item
+                    _flatten(name, messages, errors)
+                else:
+                    errors[name] = messages
+            raise InvalidRecord(errors) from None
+
+    def _pop_related(self, values: dict, record) -> dict:
+        """Take the related fields out of validated ``values``, cleaned by their owners."""
+        out = {}
+        for rel in self.related:
+            mine = {n: values.pop(n) for n in list(values) if n in rel.fields}
+            if mine:
+                out.update(rel.clean(self.entity, mine, record))
+        return out
+
+    def _save_related(self, record, changes: dict, action: str) -> None:
+        """Store the related fields in ``changes`` (as the save hooks left them)."""
+        for rel in self.related:
+            mine = {n: changes[n][1] for n in rel.fields if n in changes}
+            if mine:
+                rel.save(self.entity, record, mine, action)
 
     def _run_before(self, record, changes, action):
         try:
@@ -411,6 +485,7 @@ class EntityService:
         actor = self._allowed("create")
         values = self._validate(data, partial=False)
         custom = {k: values.pop(k) for k in list(values) if k in self.custom_by_key}
+        related = self._pop_related(values, None)
         record = self.model(**values)
         if actor is not None:
             from .permissions import allows_record
@@ -421,13 +496,14 @@ class EntityService:
                 from .permissions import Forbidden
 
                 raise Forbidden(f"your roles may not create {self.entity.id} records here")
-        changes = {k: (None, v) for k, v in {**values, **custom}.items()}
+        changes = {k: (None, v) for k, v in {**values, **custom, **related}.items()}
         self._run_before(record, changes, "create")
         record.save(force_insert=True)
         if custom:
             from .custom_fields import save_values
 
             save_values(self.entity.id, self.custom, record.id, custom)
+        self._save_related(record, changes, "create")
         self._audit(record, "create", changes, via, user)
         self.hooks.after_record_save(entity=self.entity, record=record, changes=changes,
                                      action="create")
@@ -445,6 +521,17 @@ class EntityService:
             before = load_values(self.entity.id, self.custom, [record.id])[record.id]
             custom_changes = {k: (before[k], _plain_custom(v)) for k, v in custom.items()
                               if before[k] != _plain_custom(v)}
+        related = self._pop_related(values, record)
+        related_changes = {}
+        for rel in self.related:
+            mine = {n: v for n, v in related.items() if n in rel.fields}
+            if mine:
+                own = {record.id: tuple(getattr(record, c) for c in rel.columns)}
+                before = rel.load(self.entity, [record.id], own).get(record.id, {})
+                for name, new in mine.items():
+                    old = before.get(name, rel.empty(name))
+                    if old != new:
+                        related_changes[name] = (old, new)
         if if_match is not None and if_match != record.version:
             raise StaleVersion(
                 f"{self.entity.id} {record_id} was changed by someone else (version "
@@ -455,16 +542,18 @@ class EntityService:
             if old != new:
                 changes[name] = (old, new)
                 setattr(record, name, new)
-        if not changes and not custom_changes:
+        if not changes and not custom_changes and not related_changes:
             return record
         changes.update(custom_changes)
+        changes.update(related_changes)
         self._run_before(record, changes, "update")
         old_version = record.version
         record.version = old_version + 1
         record.updated_at = utcnow()
         # Compare-and-set on the version, so two concurrent writers cannot both win.
         updated = (self.model.update({**{getattr(self.model, k): getattr(record, k)
-                                         for k in changes if k not in self.custom_by_key},
+                                         for k in changes if k not in self.custom_by_key
+                                         and k not in self.related_by_field},
                                       self.model.version: record.version,
                                       self.model.updated_at: record.updated_at})
                    .where((self.model.id == record.id) & (self.model.version == old_version))
@@ -477,6 +566,7 @@ class EntityService:
 
             save_values(self.entity.id, self.custom, record.id,
                         {k: custom[k] for k in custom_changes})
+        self._save_related(record, changes, "update")
         self._audit(record, "update", changes, via, user)
         self.hooks.after_record_save(entity=self.entity, record=record, changes=changes,
                                      action="update")
@@ -505,6 +595,19 @@ class EntityService:
         self.hooks.after_record_save(entity=self.entity, record=record, changes={},
                                      action="restore")
         return record
+
+
+def _flatten(prefix: str, messages, out: dict) -> None:
+    """Nested marshmallow errors as flat keys: ``{"phones": {1: {"value": [...]}}}`` gives
+    ``{"phones[1].value": [...]}``."""
+    if isinstance(messages, dict):
+        for key, inner in messages.items():
+            name = (prefix if key == "_schema" else f"{prefix}[{key}]" if isinstance(key, int)
+                    else f"{prefix}.{key}")
+            _flatten(name, inner, out)
+    else:
+        out.setdefault(prefix, []).extend(messages if isinstance(messages, list)
+                                          else [messages])
 
 
 def _timestamp(value):

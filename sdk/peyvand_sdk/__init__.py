@@ -35,6 +35,7 @@ from peyvand.jobs import enqueue_task
 from peyvand.manifest import Manifest
 from peyvand.permissions import Forbidden, Permission
 from peyvand.records import InvalidRecord, RecordNotFound, StaleVersion
+from peyvand.related import RelatedData
 from peyvand.settings_store import Setting, get_setting
 from peyvand.signals import plugin_disabled, plugin_enabled, plugin_purged
 from peyvand.storage import current_tenant, tenant_db
@@ -57,6 +58,7 @@ __all__ = [
     "PluginError",
     "RecordModel",
     "RecordNotFound",
+    "RelatedData",
     "Setting",
     "StaleVersion",
     "Task",

@@ -5,6 +5,7 @@ import peyvand_sdk
 PINNED = {
     "Actor", "Entity", "EventType", "Forbidden", "InvalidRecord", "KERNEL_API", "Manifest",
     "Model", "Permission", "PeyvandError", "PluginError", "RecordModel", "RecordNotFound",
+    "RelatedData",
     "Setting", "StaleVersion", "Task", "Veto", "acting_as", "acting_for_user", "cli_actor",
     "current_actor",
     "current_kernel", "current_language", "current_tenant", "custom_fields", "emit_event",

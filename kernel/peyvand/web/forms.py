@@ -44,6 +44,7 @@ class FieldMeta:
     choices: tuple = ()
     link_entity: str | None = None  # entity id a link/foreign key points to
     custom: bool = False
+    to_text: object = None         # related data (kind "related"): value -> text, shown only
 
     def title(self) -> str:
         if self.label:
@@ -84,6 +85,12 @@ def field_meta(entity, service, entities: dict) -> list[FieldMeta]:
     out = []
     for name, sf in service.schema.fields.items():
         if sf.dump_only:
+            continue
+        rel = service.related_by_field.get(name)
+        if rel is not None:  # lists kept outside the table: shown, edited by their own pages
+            out.append(FieldMeta(name=name, kind="related", label=sf.metadata.get("label"),
+                                 to_text=lambda value, rel=rel, name=name:
+                                 rel.export_text(name, value)))
             continue
         custom = service.custom_by_key.get(name)
         meta = FieldMeta(name=name, kind="text", required=bool(sf.required),
@@ -163,6 +170,8 @@ def display(meta: FieldMeta | None, name: str, value, row: dict, titles: dict | 
     kind = meta.kind if meta else ("integer" if isinstance(value, int) else "text")
     if kind in ("text", "textarea"):
         return escape(value)
+    if kind == "related":
+        return escape(meta.to_text(value) or "")
     if kind in ("email", "tel"):
         shown = i18n.digits(value) if kind == "tel" else value
         return Markup('<bdi dir="ltr">' + str(escape(shown)) + "</bdi>")

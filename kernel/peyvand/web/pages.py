@@ -83,7 +83,8 @@ def _write(fn):
 
 def _columns(entity, metas: list[FieldMeta]) -> list[str]:
     """List columns: the title and searchable fields first, then others, in schema order."""
-    names = [m.name for m in metas if m.kind not in ("textarea", "checkboxes") and not m.custom]
+    names = [m.name for m in metas
+             if m.kind not in ("textarea", "checkboxes", "related") and not m.custom]
     preferred = [n for n in names if n == entity.title_field or n in entity.searchable]
     chosen = set((preferred + [n for n in names if n not in preferred])[:MAX_COLUMNS])
     return [n for n in names if n in chosen]
@@ -568,7 +569,7 @@ def _form_fields(view: EntityView, row: dict | None, creating: bool = False
     hidden, read_only = view.service.field_rules()
     out = []
     for meta in view.metas:
-        if meta.name in hidden:
+        if meta.name in hidden or meta.kind == "related":
             continue
         stored = (row or {}).get(meta.name)
         if creating and stored is None:

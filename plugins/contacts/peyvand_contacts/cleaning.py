@@ -5,10 +5,11 @@ from __future__ import annotations
 from peyvand_sdk import Veto
 
 from . import identifiers
+from .details import clean_lists
 from .emails import InvalidEmail, normalize_email
 from .namekeys import set_name_key
 from .phones import InvalidPhone, normalize_phone
-from .search import organization_search_text, person_search_text
+from .search import organization_search_text, person_search_text, secondary_values
 
 # field -> normaliser; each raises a ValueError subclass with a message for the user.
 PERSON_FIELDS = {
@@ -42,13 +43,30 @@ def clean(entity_id: str, record, changes: dict) -> None:
         setattr(record, field, cleaned)
         old, _ = changes[field]
         changes[field] = (old, cleaned)
+    clean_lists(entity_id, record, changes)
     set_search_text(entity_id, record, changes)
     set_name_key(entity_id, record, changes)
 
 
 # The fields a record's search text is made of.
-SEARCHED = {"contacts.person": ("first_name", "last_name", "email", "phone", "organization_id"),
-            "contacts.organization": ("name", "email", "phone")}
+SEARCHED = {"contacts.person": ("first_name", "last_name", "email", "phone", "organization_id",
+                                "emails", "phones"),
+            "contacts.organization": ("name", "email", "phone", "emails", "phones")}
+
+
+def _secondary(entity_id: str, record, changes: dict) -> tuple[list, list]:
+    """The record's e-mails and phones other than the primary ones, as this save leaves them."""
+    lists = {}
+    for name in ("emails", "phones"):
+        if name in changes:
+            lists[name] = [i["value"] for i in changes[name][1] or [] if not i["primary"]]
+    if len(lists) < 2 and record.id is not None:
+        key = "person" if entity_id == "contacts.person" else "organization"
+        emails, phones = secondary_values(record._meta.database, key,
+                                          [record.id]).get(record.id, ([], []))
+        lists.setdefault("emails", emails)
+        lists.setdefault("phones", phones)
+    return lists.get("emails", []), lists.get("phones", [])
 
 
 def set_search_text(entity_id: str, record, changes: dict) -> None:
@@ -66,9 +84,10 @@ def set_search_text(entity_id: str, record, changes: dict) -> None:
             org_name = (Organization.select(Organization.name)
                         .where(Organization.id == record.organization_id).scalar())
         text = person_search_text(record.first_name, record.last_name, record.email,
-                                  record.phone, org_name)
+                                  record.phone, org_name, *_secondary(entity_id, record, changes))
     else:
-        text = organization_search_text(record.name, record.email, record.phone)
+        text = organization_search_text(record.name, record.email, record.phone,
+                                        *_secondary(entity_id, record, changes))
     if text != record.search_text:
         changes["search_text"] = (record.search_text, text)
         record.search_text = text

@@ -1,6 +1,6 @@
 """A small Persian/English demo business for `peyvand demo`."""
 
-from .models import Organization, Person
+from .models import Detail, Organization, Person
 
 ORGANIZATIONS = [
     ("بازرگانی نوین پارس", "تهران", "info@novinpars.ir", "+982188776655"),
@@ -19,14 +19,49 @@ PEOPLE = [
     ("امیر", "جعفری", "amir.jafari@yahoo.com", "+989159990088", None, None, "former_customer"),
 ]
 
+# Several numbers, e-mails and addresses for some of them: (kind, type, value or address).
+PERSON_DETAILS = {
+    0: [("phone", "work", "+982188776601"), ("email", "home", "ali.rezaei@gmail.com")],
+    1: [("phone", "work", "+983136201234"), ("phone", "home", "+983132345678")],
+    6: [("phone", "work", "+982188776602"),
+        ("address", "home", ("خیابان ولیعصر، کوچه نهم، پلاک ۱۲", "تهران", "تهران", "1968913751"))],
+}
+ORGANIZATION_DETAILS = {
+    0: [("phone", "fax", "+982188776656"), ("email", "work", "sales@novinpars.ir"),
+        ("address", "shipping", ("جاده مخصوص کرج، کیلومتر ۱۲، انبار ۴", "تهران", "تهران",
+                                 "1399813591"))],
+    1: [("phone", "fax", "+983136201299")],
+}
+
+
+def _details(entity: str, record_id: int, items) -> list[dict]:
+    rows = []
+    for position, (kind, type_, value) in enumerate(items):
+        row = {"entity": entity, "record_id": record_id, "kind": kind, "position": position,
+               "type": type_}
+        if kind == "address":
+            row.update(zip(("line", "city", "province", "postal_code"), value, strict=True))
+        else:
+            row["value"] = value
+        rows.append(row)
+    return rows
+
 
 def load() -> str | None:
     if Person.select().exists():
         return None
-    orgs = [Organization.create(name=n, city=c, email=e, phone=p)
+    orgs = [Organization.create(name=n, city=c, email=e, phone=p, email_type="work",
+                                phone_type="work", address_type="work")
             for n, c, e, p in ORGANIZATIONS]
-    for first, last, email, phone, org, title, stage in PEOPLE:
-        Person.create(first_name=first, last_name=last, email=email, phone=phone,
-                      organization=orgs[org] if org is not None else None, job_title=title,
-                      lifecycle_stage=stage, source="demo", consent_email=True)
+    details = []
+    for index, (first, last, email, phone, org, title, stage) in enumerate(PEOPLE):
+        person = Person.create(first_name=first, last_name=last, email=email, phone=phone,
+                               organization=orgs[org] if org is not None else None,
+                               job_title=title, lifecycle_stage=stage, source="demo",
+                               consent_email=True, phone_type="mobile",
+                               email_type="work" if org is not None else "home")
+        details += _details("person", person.id, PERSON_DETAILS.get(index, ()))
+    for index, items in ORGANIZATION_DETAILS.items():
+        details += _details("organization", orgs[index].id, items)
+    Detail.insert_many(details).execute()
     return f"{len(PEOPLE)} people, {len(ORGANIZATIONS)} organisations"

@@ -66,20 +66,29 @@ ORGANIZATION_FIELDS = ("name", "email", "phone", "national_id", "economic_code",
 
 # --------------------------------------------------------------------------- while typing
 
-def find(data: dict, limit: int = 10) -> list[dict]:
-    from .models import Person
+def _typed(data: dict, single: str, many: str, normalise, invalid) -> list[str]:
+    """The normalised values of ``single`` and of the items of the list ``many``."""
+    raw = [data.get(single)]
+    items = data.get(many)
+    if isinstance(items, list):
+        raw += [i.get("value") for i in items if isinstance(i, dict)]
+    out = []
+    for value in raw:
+        if value:
+            try:
+                out.append(normalise(str(value)))
+            except invalid:
+                continue
+    return list(dict.fromkeys(out))
 
-    email = phone = None
-    if data.get("email"):
-        try:
-            email = normalize_email(str(data["email"]))
-        except InvalidEmail:
-            email = None
-    if data.get("phone"):
-        try:
-            phone = normalize_phone(str(data["phone"]))
-        except InvalidPhone:
-            phone = None
+
+def find(data: dict, limit: int = 10) -> list[dict]:
+    """Likely duplicates of the person ``data`` (API fields; ``emails``/``phones`` lists
+    count too), matched against every e-mail and number of the people the user may read."""
+    from .models import Detail, Person
+
+    emails = _typed(data, "email", "emails", normalize_email, InvalidEmail)
+    phones = _typed(data, "phone", "phones", normalize_phone, InvalidPhone)
     hits: dict[int, dict] = {}
 
     def add(rows, match, value):
@@ -89,12 +98,19 @@ def find(data: dict, limit: int = 10) -> list[dict]:
                 "value": value})
 
     live = Person.deleted_at.is_null()
-    if email:
-        add(restrict(Person.select().where(live & (Person.email == email)),
-                     "contacts.person").limit(limit), "email", email)
-    if phone:
-        add(restrict(Person.select().where(live & (Person.phone == phone)),
-                     "contacts.person").limit(limit), "phone", phone)
+
+    def having(kind, column, value):
+        """People whose primary or secondary ``kind`` is ``value``."""
+        secondary = Detail.select(Detail.record_id).where(
+            (Detail.kind == kind) & (Detail.value == value) & (Detail.entity == "person"))
+        return restrict(Person.select().where(live & ((column == value)
+                                                      | Person.id.in_(secondary))),
+                        "contacts.person").order_by(Person.id).limit(limit)
+
+    for email in emails:
+        add(having("email", Person.email, email), "email", email)
+    for phone in phones:
+        add(having("phone", Person.phone, phone), "phone", phone)
     name = fold(" ".join(str(data.get(k) or "") for k in ("first_name", "last_name")))
     if name.strip() and data.get("organization_id"):
         try:

@@ -4,6 +4,7 @@ from marshmallow import Schema, fields, validate
 
 from peyvand_sdk import Entity
 
+from .details import ORGANIZATION_DETAILS, PERSON_DETAILS
 from .models import Organization, Person
 
 LIFECYCLE_STAGES = ("subscriber", "lead", "customer", "former_customer")
@@ -40,7 +41,7 @@ PERSON = Entity(
     name="person", plural="persons", model=Person, schema=PersonSchema,
     label={"en": "Person", "fa": "شخص"}, label_plural={"en": "People", "fa": "اشخاص"},
     title_field="last_name", searchable=("first_name", "last_name", "email", "phone"),
-    default_sort="-id",
+    default_sort="-id", related=(PERSON_DETAILS,),
     example={"first_name": "مریم", "last_name": "احمدی", "phone": "09121234567",
              "email": "maryam@example.ir", "lifecycle_stage": "lead"},
 )
@@ -49,5 +50,6 @@ ORGANIZATION = Entity(
     label={"en": "Organisation", "fa": "سازمان"},
     label_plural={"en": "Organisations", "fa": "سازمان‌ها"},
     title_field="name", searchable=("name", "email", "phone"), default_sort="-id",
+    related=(ORGANIZATION_DETAILS,),
     example={"name": "بازرگانی نمونه", "city": "تهران"},
 )

@@ -18,6 +18,12 @@ class Organization(RecordModel):
     postal_code = peewee.CharField(max_length=10, null=True)
     search_text = peewee.TextField(null=True)     # folded words to search; see search.py
     name_key = peewee.CharField(max_length=210, null=True)  # folded name; see duplicates.py
+    # The primary e-mail, phone and address's types and the address's province (the other
+    # items are Detail rows; see details.py).
+    email_type = peewee.CharField(max_length=16, null=True)
+    phone_type = peewee.CharField(max_length=16, null=True)
+    address_type = peewee.CharField(max_length=16, null=True)
+    province = peewee.CharField(max_length=100, null=True)
 
     class Meta:
         table_name = "contacts_organization"
@@ -41,10 +47,58 @@ class Person(RecordModel):
     search_text = peewee.TextField(null=True)     # folded words to search; see search.py
     # fold(last) + "\x1f" + fold(first): likely duplicates by name, see duplicates.py
     name_key = peewee.CharField(max_length=210, null=True)
+    # The primary e-mail, phone and address (with ``city``) and their types; the other items
+    # are Detail rows (see details.py). Shown through ``emails``/``phones``/``addresses``.
+    email_type = peewee.CharField(max_length=16, null=True)
+    phone_type = peewee.CharField(max_length=16, null=True)
+    address_type = peewee.CharField(max_length=16, null=True)
+    address = peewee.TextField(null=True)
+    province = peewee.CharField(max_length=100, null=True)
+    postal_code = peewee.CharField(max_length=10, null=True)
 
     class Meta:
         table_name = "contacts_person"
         indexes = ((("organization", "name_key"), False),)
+
+
+class Detail(Model):
+    """A contact's e-mail, phone number or address other than the primary one (which lives
+    in the contact's own columns). ``entity`` is ``"person"`` or ``"organization"``; ``kind``
+    ``"email"``, ``"phone"`` or ``"address"``; ``value`` the normalised e-mail or E.164 number;
+    an address uses ``line``, ``city``, ``province`` and ``postal_code``."""
+
+    id = peewee.AutoField()
+    entity = peewee.CharField(max_length=20)
+    record_id = peewee.IntegerField()
+    kind = peewee.CharField(max_length=10)
+    position = peewee.IntegerField(default=0)
+    type = peewee.CharField(max_length=16, null=True)
+    value = peewee.CharField(max_length=254, null=True)
+    line = peewee.TextField(null=True)
+    city = peewee.CharField(max_length=100, null=True)
+    province = peewee.CharField(max_length=100, null=True)
+    postal_code = peewee.CharField(max_length=10, null=True)
+
+    class Meta:
+        table_name = "contacts_detail"
+        indexes = (
+            (("entity", "record_id", "kind", "position"), False),
+            (("kind", "value"), False),
+        )
+
+
+class Note(RecordModel):
+    """Free text about a person or an organisation (after a call: with the customer's mood).
+    Its owner is its author; the team sees it through the usual team scope."""
+
+    person = peewee.ForeignKeyField(Person, null=True, backref="notes", on_delete="CASCADE")
+    organization = peewee.ForeignKeyField(Organization, null=True, backref="notes",
+                                          on_delete="CASCADE")
+    body = peewee.TextField()
+    mood = peewee.CharField(max_length=16, null=True)
+
+    class Meta:
+        table_name = "contacts_note"
 
 
 # -- import history (not entities: written only by the import pipeline) ----------------------

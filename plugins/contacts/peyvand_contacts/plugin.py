@@ -61,10 +61,17 @@ def search(query, limit):
 def register_models():
     from .dedupe_models import DuplicateDismissal, Merge, MergeChange
     from .importing.jobs import ImportJob
-    from .models import ImportBatch, ImportItem, OrganizationSearchIndex, PersonSearchIndex
+    from .models import (
+        Detail,
+        ImportBatch,
+        ImportItem,
+        Note,
+        OrganizationSearchIndex,
+        PersonSearchIndex,
+    )
 
     return [ImportBatch, ImportItem, PersonSearchIndex, OrganizationSearchIndex,
-            DuplicateDismissal, Merge, MergeChange, ImportJob]
+            DuplicateDismissal, Merge, MergeChange, ImportJob, Detail, Note]
 
 
 @hookimpl

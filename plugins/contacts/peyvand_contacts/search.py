@@ -105,6 +105,7 @@ __all__ = [
     "person_search_text",
     "refresh_people_of",
     "reindex",
+    "secondary_values",
     "search",
 ]
 
@@ -175,11 +176,14 @@ def _layout(key: str, names: list[str], others: Iterable[str]) -> str:
 
 
 def person_search_text(first_name: str | None, last_name: str | None, email: str | None,
-                       phone: str | None, organization_name: str | None) -> str:
+                       phone: str | None, organization_name: str | None,
+                       other_emails: Iterable[str] = (), other_phones: Iterable[str] = ()
+                       ) -> str:
     """The folded text to store in ``contacts_person.search_text``.
 
     Pass the values as stored (normalised e-mail and E.164 phone); ``organization_name`` is
-    the name of the person's organisation, if any.
+    the name of the person's organisation, if any; ``other_emails`` and ``other_phones`` the
+    person's secondary e-mails and numbers (``contacts_detail``).
 
     >>> person_search_text("علي", "رضائي", "Ali.Rezaei@Example.ir", "+989121234567", None)
     'رضائی | علی رضائی | ali rezaei example ir alirezaei 989121234567 09121234567 9121234567'
@@ -189,18 +193,25 @@ def person_search_text(first_name: str | None, last_name: str | None, email: str
     org, org_variants = _name_words(organization_name)
     return _layout("".join(last), first + last,
                    [*last, *last_variants, *first_variants, *org, *org_variants,
-                    *_email_words(email), *_phone_words(phone)])
+                    *_email_words(email), *_phone_words(phone),
+                    *(w for e in other_emails for w in _email_words(e)),
+                    *(w for p in other_phones for w in _phone_words(p))])
 
 
-def organization_search_text(name: str | None, email: str | None, phone: str | None) -> str:
-    """The folded text to store in ``contacts_organization.search_text``.
+def organization_search_text(name: str | None, email: str | None, phone: str | None,
+                             other_emails: Iterable[str] = (),
+                             other_phones: Iterable[str] = ()) -> str:
+    """The folded text to store in ``contacts_organization.search_text`` (``other_*``: the
+    secondary e-mails and numbers).
 
     >>> organization_search_text("نرم‌افزار آريا", "info@arya.ir", None)
     'نرمافزارآریا | نرمافزار آریا | نرم افزار افزارآریا info arya ir'
     """
     words, variants = _name_words(name)
     return _layout("".join(words), words,
-                   [*variants, *_email_words(email), *_phone_words(phone)])
+                   [*variants, *_email_words(email), *_phone_words(phone),
+                    *(w for e in other_emails for w in _email_words(e)),
+                    *(w for p in other_phones for w in _phone_words(p))])
 
 
 def parse_query(query: str) -> list[str]:
@@ -243,30 +254,61 @@ def _executemany(db, sql: str, rows: list) -> None:
         db.cursor().executemany(sql, rows)
 
 
+def _has_details(db) -> bool:
+    """Whether ``contacts_detail`` exists yet (migration 0004), probed in a savepoint."""
+    try:
+        with db.atomic():
+            db.execute_sql('SELECT 1 FROM "contacts_detail" WHERE 1 = 0')
+        return True
+    except Exception:  # noqa: BLE001 - any database's "no such table"
+        return False
+
+
+def secondary_values(db, entity_key: str, ids: list[int]) -> dict[int, tuple[list, list]]:
+    """``{id: (secondary e-mails, secondary phones)}`` of ``ids``, in plain SQL (500 ids a
+    query); ids without any are left out."""
+    out: dict[int, tuple[list, list]] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        rows = db.execute_sql(
+            'SELECT record_id, kind, value FROM "contacts_detail" WHERE entity = '
+            f"{db.param} AND kind IN ('email', 'phone') AND record_id IN "
+            f"({', '.join([db.param] * len(chunk))}) ORDER BY position, id",
+            [entity_key, *chunk]).fetchall()
+        for record_id, kind, value in rows:
+            emails, phones = out.setdefault(record_id, ([], []))
+            (emails if kind == "email" else phones).append(value)
+    return out
+
+
 def reindex(db, *, batch: int = 2000) -> int:
     """Fill ``search_text`` where it is missing (rows written before the column existed, or by
     a writer that did not set it, like the demo data); return how many rows were filled.
 
-    Uses plain SQL on the named columns only, so migration 0002 can call it too.
+    Uses plain SQL on the named columns only, so migration 0002 can call it too (the
+    secondary e-mails and phones of ``contacts_detail`` count once that table exists).
     """
     param = db.param
     jobs = (
         ('SELECT id, name, email, phone FROM "contacts_organization" '
          f"WHERE search_text IS NULL AND id > {param} ORDER BY id LIMIT {batch}",
          f'UPDATE "contacts_organization" SET search_text = {param} WHERE id = {param}',
-         organization_search_text),
+         organization_search_text, "organization"),
         ('SELECT person.id, person.first_name, person.last_name, person.email, person.phone, '
          'org.name FROM "contacts_person" AS person LEFT JOIN "contacts_organization" AS org '
          "ON org.id = person.organization_id WHERE person.search_text IS NULL "
          f"AND person.id > {param} ORDER BY person.id LIMIT {batch}",
          f'UPDATE "contacts_person" SET search_text = {param} WHERE id = {param}',
-         person_search_text),
+         person_search_text, "person"),
     )
+    details = _has_details(db)
     filled = 0
-    for select, update, compute in jobs:
+    for select, update, compute, key in jobs:
         last = 0
         while rows := db.execute_sql(select, (last,)).fetchall():
-            _executemany(db, update, [(compute(*row[1:]), row[0]) for row in rows])
+            extra = secondary_values(db, key, [r[0] for r in rows]) if details else {}
+            _executemany(db, update, [(compute(*row[1:], *extra.get(row[0], ())), row[0])
+                                      for row in rows])
             filled += len(rows)
             last = rows[-1][0]
     return filled
@@ -279,12 +321,13 @@ def refresh_people_of(organization_id: int, name: str | None) -> int:
     from .models import Person
 
     db = Person._meta.database
-    rows = (Person.select(Person.id, Person.first_name, Person.last_name, Person.email,
-                          Person.phone, Person.search_text)
-            .where(Person.organization == organization_id).tuples())
+    rows = list(Person.select(Person.id, Person.first_name, Person.last_name, Person.email,
+                              Person.phone, Person.search_text)
+                .where(Person.organization == organization_id).tuples())
+    extra = secondary_values(db, "person", [r[0] for r in rows])
     changed = []
     for person_id, first, last, email, phone, old in rows:
-        new = person_search_text(first, last, email, phone, name)
+        new = person_search_text(first, last, email, phone, name, *extra.get(person_id, ()))
         if new != old:
             changed.append((new, person_id))
     _executemany(db, f'UPDATE "contacts_person" SET search_text = {db.param} WHERE id = '
@@ -406,6 +449,18 @@ def _sqlite_tiers(model, index_model, entity_id: str, columns: list, words: list
 HIDDEN_OVERFETCH = 5
 
 
+def _visible_others(key: str, hidden, ids) -> dict[int, tuple[list, list]]:
+    """Secondary e-mails and phones of ``ids`` that the user may see (``emails``/``phones``
+    follow ``email``/``phone``'s field rules)."""
+    if not ids or ("emails" in hidden and "phones" in hidden):
+        return {}
+    from .models import Person
+
+    found = secondary_values(Person._meta.database, key, list(ids))
+    return {i: ([] if "emails" in hidden else emails, [] if "phones" in hidden else phones)
+            for i, (emails, phones) in found.items()}
+
+
 def _matches_visible(words: list[str], text: str) -> bool:
     """Whether every query word starts one of the words of ``text`` (a search text)."""
     tokens = text.split()
@@ -447,10 +502,13 @@ def search(query: str, limit: int) -> list[dict]:
         named = Organization.select(Organization.id, Organization.name).where(
             Organization.id.in_(sorted(org_ids)))
         org_names = dict(restrict(named, "contacts.organization").tuples())
+    others = _visible_others("person", hidden_person, [r[0] for r in people]) \
+        if hidden_person else {}
     for person_id, first, last, email, phone, org, score in people:
         seen = visible(hidden_person, first_name=first, last_name=last, email=email,
                        phone=phone, organization_id=org_names.get(org))
-        if hidden_person and not _matches_visible(words, person_search_text(*seen.values())):
+        if hidden_person and not _matches_visible(words, person_search_text(
+                *seen.values(), *others.get(person_id, ()))):
             continue
         if len(hits) == limit:
             break
@@ -465,9 +523,12 @@ def search(query: str, limit: int) -> list[dict]:
                           [Organization.id, Organization.name, Organization.email,
                            Organization.phone, Organization.city], words, fetch)
     count = 0
+    others = _visible_others("organization", hidden_org, [r[0] for r in organizations]) \
+        if hidden_org else {}
     for org_id, name, email, phone, city, score in organizations:
         seen = visible(hidden_org, name=name, email=email, phone=phone)
-        if hidden_org and not _matches_visible(words, organization_search_text(*seen.values())):
+        if hidden_org and not _matches_visible(words, organization_search_text(
+                *seen.values(), *others.get(org_id, ()))):
             continue
         if count == limit:
             break

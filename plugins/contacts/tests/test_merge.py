@@ -96,7 +96,11 @@ def test_merge_fields_links_trash_audit_and_undo(app, client, linker):
     assert survivor["job_title"] == "مدیر" and survivor["city"] == "تهران"
     assert survivor["cf_tier"] == "silver"
     assert merged["sources"] == {"last_name": b, "phone": b, "job_title": b, "city": c,
-                                 "cf_tier": b}
+                                 "cf_tier": b, "email": [b], "emails": [b], "phones": [b],
+                                 "addresses": [c]}
+    # The lists are united, the survivor's primary first.
+    assert [e["value"] for e in survivor["emails"]] == ["ali@x.ir", "ali.k@x.ir"]
+    assert [p["value"] for p in survivor["phones"]] == ["+989121234567"]
     assert merged["repointed"] == {"linker_link.person_id": 2}
     assert links(app) == {1: a, 2: a, 3: a}
     assert linker.calls == [("contacts.person", a, [b, c])]
@@ -106,8 +110,7 @@ def test_merge_fields_links_trash_audit_and_undo(app, client, linker):
     audit = client.get("/api/v1/audit", query_string={"entity": "contacts.person",
                                                       "id": a}).json["data"]
     assert audit[0]["action"] == "merge"
-    assert audit[0]["changes"]["sources"][1] == {"last_name": b, "phone": b, "job_title": b,
-                                                 "city": c, "cf_tier": b}
+    assert audit[0]["changes"]["sources"][1] == merged["sources"]
     assert audit[1]["action"] == "update" and audit[1]["changes"]["last_name"] == [
         "کریمی", "Karimi"]
     assert client.get("/api/v1/audit", query_string={
@@ -192,7 +195,7 @@ def test_undo_refuses_when_the_survivor_changed_since_unless_forced(app, client)
     client.patch(f"{PERSONS}/{a}", json={"email": "new@x.ir", "job_title": "later"})
     refused = client.post(f"/api/v1/contacts/merges/{merged['id']}/undo")
     assert refused.status_code == 409
-    assert "field email of contacts.person" in refused.json["message"]
+    assert "field email" in refused.json["message"]  # email, or its list emails
     assert client.get(f"{PERSONS}/{b}").status_code == 404            # nothing changed
     forced = client.post(f"/api/v1/contacts/merges/{merged['id']}/undo", json={"force": True})
     assert forced.status_code == 200, forced.json
@@ -226,7 +229,9 @@ def test_the_cli_merges_and_undoes(app, client, peyvand_cli):
     b = person(client, last_name="B", email="b@x.ir")
     dry = peyvand_cli("contacts", "merge", str(a), str(b), "--take", f"email={b}", "--dry-run")
     assert dry.exit_code == 0, dry.output
-    assert "email: 'a@x.ir' -> 'b@x.ir'" in dry.output and "nothing was written" in dry.output
+    # email={b}: b's address becomes the primary item of the united list.
+    assert "emails: [{'value': 'a@x.ir'" in dry.output and "-> [{'value': 'b@x.ir'" in \
+        dry.output and "nothing was written" in dry.output
     done = peyvand_cli("contacts", "merge", str(a), str(b), "--take", f"email={b}")
     assert done.exit_code == 0, done.output
     assert client.get(f"{PERSONS}/{a}").json["email"] == "b@x.ir"

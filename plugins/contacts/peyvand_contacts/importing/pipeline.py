@@ -798,6 +798,7 @@ class _Planner:
                                    db.execute_sql(
                 'SELECT email, id FROM "contacts_person" WHERE email IS NOT NULL AND '
                 "deleted_at IS NULL ORDER BY id DESC")}
+            self._secondary(db, "email")
         if "phone" in rules:
             phones = self.index["phone"] = dict(db.execute_sql(
                 'SELECT phone, id FROM "contacts_person" WHERE phone IS NOT NULL AND '
@@ -811,6 +812,7 @@ class _Planner:
                     continue
                 if phones.get(phone, person_id) >= person_id:
                     phones[phone] = person_id
+            self._secondary(db, "phone")
         if "name" in rules:
             org_names = self.org_names
             self.index["name"] = {
@@ -856,6 +858,17 @@ class _Planner:
             keys = self.custom_keys
             for person_id, stored in load_custom_values(PERSON.id, list(self.existing)).items():
                 self.existing[person_id].custom = {k: stored.get(k) for k in keys}
+
+    def _secondary(self, db, kind: str) -> None:
+        """Add people's secondary e-mails or phones (``contacts_detail``) to the index; a
+        primary value wins over a secondary one, then the lowest id."""
+        index = self.index[kind]
+        found = dict(db.execute_sql(
+            'SELECT d.value, d.record_id FROM "contacts_detail" AS d JOIN "contacts_person" AS p '
+            f"ON p.id = d.record_id WHERE d.entity = 'person' AND d.kind = '{kind}' AND "
+            "p.deleted_at IS NULL ORDER BY d.record_id DESC").fetchall())
+        for value, person_id in found.items():
+            index.setdefault(value, person_id)
 
     # -- organisations ---------------------------------------------------------------------
     def _organization(self, name: str, row: int):
@@ -1267,6 +1280,9 @@ class _Planner:
                 groups.setdefault(changed, []).append(target)
             if custom_changed:
                 custom_rows.append((target.id, {k: target.custom[k] for k in custom_changed}))
+        # People's secondary e-mails and phones stay in their search text.
+        extras = (_secondary_values(db, [t.id for g in groups.values() for t in g])
+                  if search_text is not None else {})
         for changed, group in groups.items():
             sets = [_COLUMNS[i] for i in changed]
             if search_text is not None and changed:
@@ -1281,7 +1297,8 @@ class _Planner:
                 row = [values[i] for i in changed]
                 if search_text is not None and changed:
                     row.append(search_text(values[_FIRST], values[_LAST], values[_EMAIL],
-                                           values[_PHONE], org_names.get(values[_ORG])))
+                                           values[_PHONE], org_names.get(values[_ORG]),
+                                           *extras.get(target.id, ())))
                 if renamed:
                     row.append(person_name_key(values[_FIRST], values[_LAST]))
                 row.extend((target.version + 1, stamp, target.id, target.version))
@@ -1352,6 +1369,18 @@ class _Items:
     def flush(self) -> None:
         _executemany(self.db, self.sql, self.rows)
         self.rows = []
+
+
+def _secondary_values(db, ids: list[int]) -> dict:
+    """People's secondary e-mails and phones for their search text; one cheap query when the
+    tenant has none (the usual case for a first import)."""
+    if not ids or db.execute_sql(
+            "SELECT 1 FROM \"contacts_detail\" WHERE entity = 'person' AND kind IN "
+            "('email', 'phone') LIMIT 1").fetchone() is None:
+        return {}
+    from peyvand_contacts.search import secondary_values
+
+    return secondary_values(db, "person", ids)
 
 
 def _bind_entity() -> None:
@@ -1526,6 +1555,9 @@ def _undo(db, sqlite: bool, batch_id: int, force: bool) -> UndoResult:
                                                 for row, _, custom in group if custom])
     custom_rows = []
     audit = []
+    extras = (_secondary_values(db, [row["id"] for group in groups.values()
+                                     for row, _, _ in group])
+              if search_text is not None else {})
     for names, group in groups.items():
         renamed = "first_name" in names or "last_name" in names
         sets = [*names, *(["search_text"] if search_text is not None and names else []),
@@ -1540,7 +1572,8 @@ def _undo(db, sqlite: bool, batch_id: int, force: bool) -> UndoResult:
             if search_text is not None and names:
                 out.append(search_text(values["first_name"], values["last_name"],
                                        values["email"], values["phone"],
-                                       org_names.get(values["organization_id"])))
+                                       org_names.get(values["organization_id"]),
+                                       *extras.get(row["id"], ())))
             if renamed:
                 out.append(person_name_key(values["first_name"], values["last_name"]))
             out.extend((row["version"] + 1, stamp, row["id"]))

@@ -1,0 +1,76 @@
+"""Related data: values an entity keeps outside its own table but reads and writes with its
+records (an extension point for plugins; the kernel's tags use it too).
+
+A plugin whose records carry lists (several typed phone numbers, line items…) subclasses
+:class:`RelatedData` and passes instances to ``Entity(related=(...))``. Their ``fields`` then
+behave like the schema's own everywhere: validated on input, returned by the record and list
+endpoints, listed in the OpenAPI document, named by field rules (hidden / read-only), written to
+the audit trail and the ``record-*`` events when they change, exported (as one cell each).
+
+Contract (what keeps lists fast): the kernel calls :meth:`RelatedData.load` **once per page**
+with the ids of every record on it, never once per record, so an implementation answers with
+one query (or a fixed few) whatever the page size.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+
+
+class RelatedData:
+    """Base class of an entity's related data. Override :meth:`load` and :meth:`save`.
+
+    :attr fields: ``{name: marshmallow field}`` the API gains (``"phones": fields.List(...)``).
+    :attr follows: ``{related field: schema field}``: the related field is hidden or read-only
+        for a role whenever that schema field is (``{"phones": "phone"}``), so a field rule on
+        the primary value covers the whole list.
+    :attr columns: columns of the entity's own table that :meth:`load` needs with each record
+        (read in the same query as the page, so the loader need not read the table again).
+    """
+
+    fields: Mapping = {}
+    follows: Mapping[str, str] = {}
+    columns: tuple[str, ...] = ()
+
+    def empty(self, name: str):
+        """The value of ``name`` for a record that has none (``[]`` by default)."""
+        return []
+
+    def load(self, entity, ids: list[int], rows: dict[int, dict]) -> dict[int, dict]:
+        """``{id: {field: value}}`` for the records ``ids`` (a page: answer in one query).
+
+        ``rows`` is ``{id: (value, ...)}``: the values of :attr:`columns`, in that order, as
+        the database driver returned them. Values are in their API form (JSON-able). Ids left out
+        get :meth:`empty` values.
+        """
+        raise NotImplementedError
+
+    def clean(self, entity, values: dict, record=None) -> dict:
+        """Check or normalise the validated input of this object's fields before the save
+        hooks run (``record`` is ``None`` on create); raise
+        :class:`peyvand.records.InvalidRecord` to refuse. Returns the values to use."""
+        return values
+
+    def save(self, entity, record, values: dict, action: str) -> None:
+        """Store ``values`` (``{field: new value}``, only the fields that changed) for
+        ``record``, after its row was written, inside the write's transaction. ``action`` is
+        ``"create"`` or ``"update"``. ``before_record_save`` hooks saw these values in
+        ``changes`` (``{field: (old, new)}``) and may have replaced them there."""
+        raise NotImplementedError
+
+    def export_text(self, name: str, value) -> str | None:
+        """``value`` of field ``name`` as one spreadsheet cell (CSV/XLSX export)."""
+        if value in (None, [], {}):
+            return None
+        return json.dumps(value, ensure_ascii=False)
+
+
+def related_for(entity) -> list[RelatedData]:
+    """Every :class:`RelatedData` of ``entity``."""
+    return list(getattr(entity, "related", ()))
+
+
+def related_fields(entity) -> dict[str, RelatedData]:
+    """``{field name: RelatedData}`` of ``entity``."""
+    return {name: rel for rel in related_for(entity) for name in rel.fields}
