@@ -140,7 +140,9 @@ def _list_text(items) -> str:
     out = []
     for item in items or []:
         if isinstance(item, dict):
-            value = item.get("value") or item.get("name") or item.get("label") or ""
+            value = (item.get("value") or item.get("name") or item.get("label")
+                     or "، ".join(str(item[k]) for k in ("line", "city", "province",
+                                                        "postal_code") if item.get(k)))
             if item.get("type"):
                 value = f"{value} ({_(str(item['type']).replace('_', ' ').capitalize())})"
             out.append(str(value))
