@@ -129,7 +129,14 @@ class Storage:
     def _postgres(self, schema: str) -> peewee.PostgresqlDatabase:
         params = {k: v for k, v in self._pg_params.items() if v is not None}
         database = params.pop("database")
-        db = peewee.PostgresqlDatabase(database, options=f"-c search_path={schema}", **params)
+        # Custom plans always: psycopg prepares a statement after five runs, and PostgreSQL
+        # then switches to a generic plan that cannot see the parameters' values. Our data is
+        # skewed (a pipeline's 10,000 open deals among 1M): the generic plan of a keyset page
+        # (`pipeline_id = $1 AND stage = $2 … ORDER BY id DESC LIMIT 21`) walked the primary
+        # key through every deal, 96 ms instead of 1.3 ms. Planning each run costs ~0.1 ms.
+        db = peewee.PostgresqlDatabase(
+            database, options=f"-c search_path={schema} -c plan_cache_mode=force_custom_plan",
+            **params)
         try:
             with db.connection_context():
                 db.execute_sql(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')

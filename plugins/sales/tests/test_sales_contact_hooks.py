@@ -246,3 +246,28 @@ def test_merging_organisations_repoints_their_deals_and_leads(peyvand_app, peyva
     assert changes == [{"table": "sales_deal", "column": "organization_id", "id": d["id"],
                         "old": b["id"]}]
     assert admin.get(f"/api/v1/sales/deals/{d['id']}").json["organization_id"] == a["id"]
+
+
+def test_a_merge_through_the_contacts_api_moves_leads_and_activities_and_undo_restores(
+        peyvand_client):
+    admin = peyvand_client
+    survivor = person(admin, "اصلی")
+    twin = person(admin, "تکراری", email="twin@example.ir")
+    lead = admin.post("/api/v1/sales/leads", json={"last_name": "تکراری",
+                                                   "email": "twin@example.ir",
+                                                   "source": "manual"}).json
+    assert admin.post(f"/api/v1/sales/leads/{lead['id']}/convert",
+                      json={"create_deal": False}).status_code == 200
+    call = activity(admin, entity="contacts.person", record_id=twin["id"])
+    merged = admin.post("/api/v1/contacts/persons/merge",
+                        json={"survivor": survivor["id"], "merged": [twin["id"]]})
+    assert merged.status_code == 201, merged.json
+    assert merged.json["repointed"] == {"sales_lead.person_id": 1,
+                                        "sales_activity.record_id": 1}
+    assert admin.get(f"/api/v1/sales/leads/{lead['id']}").json["person_id"] == survivor["id"]
+    assert admin.get(f"/api/v1/sales/activities/{call['id']}").json["record_id"] == \
+        survivor["id"]
+    undone = admin.post(f"/api/v1/contacts/merges/{merged.json['id']}/undo")
+    assert undone.status_code == 200, undone.json
+    assert admin.get(f"/api/v1/sales/leads/{lead['id']}").json["person_id"] == twin["id"]
+    assert admin.get(f"/api/v1/sales/activities/{call['id']}").json["record_id"] == twin["id"]
