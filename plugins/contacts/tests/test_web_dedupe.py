@@ -232,3 +232,29 @@ def test_organisations_have_their_own_tab_and_merge_moves_their_people(app):
         assert Person.get_by_id(worker).organization_id == a
     assert "۱ رکورد مرتبط به رکورد باقی‌مانده منتقل شد" in text(client.get(
         done.headers["Location"]))
+
+
+def test_the_merge_screen_combines_the_lists_and_names_their_types(app):
+    a, b = _people(app,
+                   {"last_name": "Amini", "emails": [
+                       {"value": "sara@x.ir", "type": "work", "primary": True}]},
+                   {"last_name": "Amini", "emails": [
+                       {"value": "sara@x.ir", "type": "work", "primary": True},
+                       {"value": "sara@home.ir", "type": "home"}],
+                    "addresses": [{"line": "خیابان آزادی ۱۲", "city": "تهران",
+                                   "type": "billing"}]})
+    client = user_client(app, "boss", language="fa")
+    form = text(client.get(f"/app/contacts/merge?entity=person&ids={a},{b}"))
+    assert "ترکیب‌شده" in form
+    assert "sara@home.ir (خانه)" in form and "sara@x.ir (محل کار)" in form
+    assert "خیابان آزادی ۱۲، تهران (صورت‌حساب)" in form
+    assert 'name="take:emails"' not in form                  # lists have no radio buttons
+    done = client.post("/app/contacts/merge", data={
+        "csrf_token": token(client), "entity": "person", "ids": [a, b], "survivor": a,
+        "step": "confirm"})
+    assert done.status_code == 302
+    kernel = app.extensions["peyvand"]
+    with kernel.storage.bound("default"):
+        emails = kernel.service("contacts.person", "default").to_dict(
+            kernel.service("contacts.person", "default").get(a))["emails"]
+    assert sorted(e["value"] for e in emails) == ["sara@home.ir", "sara@x.ir"]

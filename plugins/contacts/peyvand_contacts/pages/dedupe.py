@@ -136,19 +136,28 @@ def dismiss():
 
 # --------------------------------------------------------------------------- merging
 
+#: The types of an e-mail, phone or address item (``details.py``), as the pages name them.
+ITEM_TYPES = {"mobile": N_("Mobile"), "work": N_("Work"), "home": N_("Home"), "fax": N_("Fax"),
+              "billing": N_("Billing"), "shipping": N_("Shipping"), "other": N_("Other")}
+
+
 def _list_text(items) -> str:
+    comma = "، " if current_language() == "fa" else ", "
     out = []
     for item in items or []:
         if isinstance(item, dict):
             value = (item.get("value") or item.get("name") or item.get("label")
-                     or "، ".join(str(item[k]) for k in ("line", "city", "province",
-                                                        "postal_code") if item.get(k)))
-            if item.get("type"):
-                value = f"{value} ({_(str(item['type']).replace('_', ' ').capitalize())})"
+                     or comma.join(str(item[k]) for k in ("line", "city", "province",
+                                                         "postal_code") if item.get(k)))
+            kind = item.get("type")
+            if kind:
+                label = ITEM_TYPES.get(kind)
+                shown = _(label) if label else str(kind).replace("_", " ")
+                value = f"{value} ({shown})"
             out.append(str(value))
         else:
             out.append(str(item))
-    return ("، " if current_language() == "fa" else ", ").join(out)
+    return comma.join(out)
 
 
 def _empty(value) -> bool:
