@@ -186,9 +186,15 @@ def _after(columns, values):
     return peewee.Tuple(*columns) > peewee.Tuple(*values)
 
 
+#: The rules whose key is also held by ``contacts_detail`` rows (secondary values).
+DETAIL_RULES = ("email", "phone")
+
+
 def _exact_keys(model, entity_id: str, rule: str, after, batch: int) -> list[tuple]:
     """``[(key..., count)]``: the next ``batch`` keys that at least two readable live records
-    share, in key order after ``after``."""
+    share, in key order after ``after``. For the e-mail and phone rules a key is also shared
+    through secondary values (:func:`_detail_keys`); their ``count`` is then ``0`` (the
+    members are counted when they are read)."""
     columns = _key_columns(model, rule)
     query = model.select(*columns, peewee.fn.COUNT(model.id)).where(_live_with_key(model, rule))
     query = restrict(query, entity_id)
@@ -196,11 +202,81 @@ def _exact_keys(model, entity_id: str, rule: str, after, batch: int) -> list[tup
         query = query.where(_after(columns, after))
     query = (query.group_by(*columns).having(peewee.fn.COUNT(model.id) > 1)
              .order_by(*columns).limit(batch))
-    return [tuple(row) for row in query.tuples()]
+    keys = [tuple(row) for row in query.tuples()]
+    if rule not in DETAIL_RULES:
+        return keys
+    shared = _detail_keys(model, entity_id, rule, after, batch)
+    if not shared:
+        return keys
+    merged = dict.fromkeys(shared, 0)
+    merged.update({key[0]: key[1] for key in keys})
+    # Each list holds the first ``batch`` keys of its kind after ``after``, so the first
+    # ``batch`` of their union are the first ``batch`` keys of the rule.
+    return [(value, merged[value]) for value in sorted(merged)[:batch]]
+
+
+def _entity_key(model) -> str:
+    return "person" if hasattr(model, "organization") else "organization"
+
+
+def _detail_keys(model, entity_id: str, rule: str, after, batch: int) -> list:
+    """The next ``batch`` values, in order after ``after``, that a readable live record holds
+    as a secondary e-mail or phone (a ``contacts_detail`` row) while another live record holds
+    it too, as its primary value or as a secondary one.
+
+    One walk of the ``(kind, value)`` index of ``contacts_detail`` (no pair of records is ever
+    compared): each secondary row is kept when the ``email``/``phone`` index of the contact
+    table or the ``(kind, value)`` index again finds the same value on another record. Whether
+    that other record is readable is settled when the members are read (:func:`_members`)."""
+    from .models import Detail
+
+    entity = _entity_key(model)
+    other, other_detail = model.alias("other"), Detail.alias("other_detail")
+    holder = model.alias("holder")
+    on_primary = (other.select(peewee.SQL("1"))
+                  .where((getattr(other, rule) == Detail.value) & (other.id != Detail.record_id)
+                         & other.deleted_at.is_null()))
+    on_secondary = (other_detail.select(peewee.SQL("1"))
+                    .join(holder, on=(holder.id == other_detail.record_id))
+                    .where((other_detail.kind == rule) & (other_detail.value == Detail.value)
+                           # ``|| ''``: the lookup must use the (kind, value) index, not
+                           # the (entity, ...) one, which would read every row of the entity
+                           & (other_detail.entity.concat("") == entity)
+                           & (other_detail.record_id != Detail.record_id)
+                           & holder.deleted_at.is_null()))
+    query = (model.select(Detail.value)
+             .join(Detail, on=(Detail.record_id == model.id))
+             .where((Detail.kind == rule) & (Detail.entity == entity) & Detail.value.is_null(False)
+                    & model.deleted_at.is_null()
+                    & (peewee.fn.EXISTS(on_primary) | peewee.fn.EXISTS(on_secondary))))
+    query = restrict(query, entity_id)
+    if after is not None:
+        query = query.where(Detail.value > after[0])
+    query = query.group_by(Detail.value).order_by(Detail.value).limit(batch)
+    return [value for (value,) in query.tuples()]
+
+
+def _secondaries(entity: str, ids) -> dict[int, dict[str, set]]:
+    """``{record id: {"email": {values}, "phone": {values}}}``: the secondary e-mails and
+    phones of the records ``ids``."""
+    from .models import Detail
+
+    ids = sorted(set(ids))
+    out: dict[int, dict[str, set]] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        for record_id, kind, value in (Detail.select(Detail.record_id, Detail.kind, Detail.value)
+                                       .where((Detail.entity == entity)
+                                              & Detail.kind.in_(DETAIL_RULES)
+                                              & Detail.record_id.in_(chunk)
+                                              & Detail.value.is_null(False)).tuples()):
+            out.setdefault(record_id, {}).setdefault(kind, set()).add(value)
+    return out
 
 
 def _members(model, entity_id: str, rule: str, keys: list[tuple]) -> dict[tuple, list]:
-    """The readable live records of each key, by id."""
+    """The readable live records of each key, by id (for the e-mail and phone rules, the
+    records holding the value as their primary or as a secondary value)."""
     columns = _key_columns(model, rule)
     width = len(columns)
     wanted = sorted({key[:width] for key in keys})
@@ -212,11 +288,26 @@ def _members(model, entity_id: str, rule: str, keys: list[tuple]) -> dict[tuple,
         condition = _live_with_key(model, rule)
         for i, column in enumerate(columns):
             condition &= column.in_(sorted({key[i] for key in chunk}))
+        holders: dict[int, set] = {}
+        if rule in DETAIL_RULES:
+            from .models import Detail
+
+            values = [key[0] for key in chunk]
+            for record_id, value in (Detail.select(Detail.record_id, Detail.value)
+                                     .where((Detail.kind == rule)
+                                            & (Detail.entity == _entity_key(model))
+                                            & Detail.value.in_(values)).tuples()):
+                holders.setdefault(record_id, set()).add(value)
+            if holders:
+                condition = model.deleted_at.is_null() & (
+                    columns[0].in_(values) | model.id.in_(sorted(holders)))
         query = restrict(model.select().where(condition), entity_id).order_by(model.id)
         for record in query:
-            key = tuple(record.__data__.get(c.name) for c in columns)
-            if key in out:
-                out[key].append(record)
+            found = {tuple(record.__data__.get(c.name) for c in columns)}
+            found.update((value,) for value in holders.get(record.id, ()))
+            for key in found:
+                if key in out:
+                    out[key].append(record)
     return out
 
 
@@ -232,14 +323,29 @@ def _value(record, rule: str):
     return getattr(record, rule)
 
 
-def _covered(records, rule: str, rules: tuple[str, ...]) -> bool:
-    """True when every record of a group shares the key of an earlier rule (the group was
-    shown there)."""
+def _values(record, rule: str, secondary: dict) -> set:
+    """Every key of the record under ``rule`` (its secondary e-mails and phones too)."""
+    value = _value(record, rule)
+    out = set() if value is None else {value}
+    if rule in DETAIL_RULES:
+        out |= secondary.get(record.id, {}).get(rule, set())
+    return out
+
+
+def _covered(records, rule: str, rules: tuple[str, ...], secondary: dict | None = None) -> bool:
+    """True when every record of a group shares a key of an earlier rule (the group was
+    shown there); ``secondary`` holds the records' secondary values (:func:`_secondaries`)."""
+    secondary = secondary or {}
     for earlier in rules[:rules.index(rule)]:
         if earlier == "fuzzy":
             continue
-        values = {_value(r, earlier) for r in records}
-        if len(values) == 1 and values.pop() is not None:
+        common = None
+        for r in records:
+            values = _values(r, earlier, secondary)
+            common = values if common is None else common & values
+            if not common:
+                break
+        if common:
             return True
     return False
 
@@ -460,12 +566,14 @@ def _exact_groups(model, entity, entity_id, rule, keys, rules, hidden) -> list[d
     if not keys:
         return []
     members = _members(model, entity_id, rule, keys)
-    dismissed = _dismissed(entity, [r.id for group in members.values() for r in group])
+    ids = [r.id for group in members.values() for r in group]
+    dismissed = _dismissed(entity, ids)
+    secondary = _secondaries(entity, ids) if rules.index(rule) > 0 else {}
     org_names = _org_names([r for group in members.values() for r in group])
     out = []
     for *key, _count in keys:
         records = members.get(tuple(key), [])
-        if len(records) < 2 or _covered(records, rule, rules):
+        if len(records) < 2 or _covered(records, rule, rules, secondary):
             continue
         records, pairs = _without_dismissed(records, dismissed)
         if len(records) < 2:
@@ -484,11 +592,12 @@ def _fuzzy_groups(model, entity, pairs, rules, hidden) -> list[dict]:
     ids = sorted({i for a, b, _ in pairs for i in (a, b)})
     records = {r.id: r for r in model.select().where(model.id.in_(ids))}
     dismissed = _dismissed(entity, ids)
+    secondary = _secondaries(entity, ids)
     org_names = _org_names(records.values())
     out = []
     for a, b, score in pairs:
         pair = [records[a], records[b]]
-        if (min(a, b), max(a, b)) in dismissed or _covered(pair, "fuzzy", rules):
+        if (min(a, b), max(a, b)) in dismissed or _covered(pair, "fuzzy", rules, secondary):
             continue
         out.append({"rule": "fuzzy", "value": None, "score": score, "count": 2,
                     "records": [_summary(entity, r, org_names, hidden) for r in pair],
