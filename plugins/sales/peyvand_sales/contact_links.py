@@ -53,6 +53,10 @@ def _amount(deal, hidden) -> str | None:
     if "amount" in hidden or deal.amount is None:
         return None
     value = decimal.Decimal(deal.amount).quantize(decimal.Decimal(1))
+    from flask import current_app, has_request_context
+
+    if has_request_context():        # the workspace's format: digits, grouping, currency name
+        return current_app.jinja_env.filters["amount"](value, deal.currency)
     return f"{value:,} {deal.currency}"
 
 

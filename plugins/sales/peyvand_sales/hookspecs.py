@@ -73,8 +73,8 @@ def activity_reminder(activity):
 def deal_lines(deal):
     """Contribute the product lines of a deal (the finance plugin's pre-invoice lines, a
     catalogue plugin's items…). Sales shows them with the deal
-    (``GET /api/v1/sales/deals/<id>/lines`` and the deal's products page) and, when a deal has
-    any, keeps its ``amount`` equal to their total (see :func:`deal_amount`).
+    (``GET /api/v1/sales/deals/<id>/lines`` and the *Products* tab of the deal's page) and,
+    when a deal has any, keeps its ``amount`` equal to their total (see :func:`deal_amount`).
 
     Called in the tenant's database context with the acting user bound; return only lines the
     user may read (``peyvand_sdk.restrict``).

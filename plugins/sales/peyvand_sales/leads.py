@@ -40,13 +40,27 @@ def _live(model):
 
 
 def matching_people(lead):
-    """People whose e-mail or phone is the lead's, e-mail matches first, oldest first."""
+    """People with the lead's e-mail or phone as their primary one or among their other
+    e-mails and numbers (contacts' ``contacts_detail``), e-mail matches first, oldest first."""
+    from peyvand_contacts.models import Detail
+
     found = []
-    for column, value in ((Person.email, lead.email), (Person.phone, lead.phone)):
+    for kind, column, value in (("email", Person.email, lead.email),
+                                ("phone", Person.phone, lead.phone)):
         if value:
-            found += [p for p in _live(Person).where(column == value).order_by(Person.id)
-                      if p.id not in {f.id for f in found}]
+            secondary = Detail.select(Detail.record_id).where(
+                (Detail.entity == "person") & (Detail.kind == kind) & (Detail.value == value))
+            found += [p for p in _live(Person).where((column == value)
+                                                     | Person.id.in_(secondary))
+                      .order_by(Person.id) if p.id not in {f.id for f in found}]
     return found
+
+
+def _has_detail(person_id: int, kind: str, value: str) -> bool:
+    from peyvand_contacts.models import Detail
+
+    return Detail.select().where((Detail.entity == "person") & (Detail.record_id == person_id)
+                                 & (Detail.kind == kind) & (Detail.value == value)).exists()
 
 
 def matching_organization(name: str | None):
@@ -66,8 +80,9 @@ def visible_matches(lead) -> list[dict]:
     on = []
     for person in people:
         if person.id in readable:
-            why = [n for n in ("email", "phone") if getattr(lead, n) and
-                   getattr(lead, n) == getattr(person, n)]
+            why = [n for n in ("email", "phone") if getattr(lead, n) and (
+                getattr(lead, n) == getattr(person, n) or _has_detail(person.id, n,
+                                                                      getattr(lead, n)))]
             on.append({"id": person.id, "first_name": person.first_name,
                        "last_name": person.last_name, "email": person.email,
                        "phone": person.phone, "organization_id": person.organization_id,

@@ -52,6 +52,13 @@ def register_blueprints():
 
 
 @hookimpl
+def register_record_tabs():
+    from .pages.tabs import record_tabs
+
+    return record_tabs()
+
+
+@hookimpl
 def register_menu_items():
     from .pages import menu_items
 

@@ -295,3 +295,22 @@ def test_json_submissions_closed_forms_and_redirects(peyvand_app, peyvand_client
     assert closed.status_code == 410
     assert "این فرم دیگر" in html(closed)
     assert len(leads(peyvand_client)) == 2
+
+
+def test_a_persons_other_numbers_and_e_mails_match_too(peyvand_app, peyvand_client):
+    person = peyvand_client.post("/api/v1/contacts/persons", json={
+        "last_name": "دوشماره", "phones": [
+            {"value": "021 8888 7777", "type": "work", "primary": True},
+            {"value": "0935 111 2233", "type": "mobile"}],
+        "emails": [{"value": "main@example.ir", "primary": True},
+                   {"value": "Other@Example.ir"}]})
+    assert person.status_code == 201, person.json
+    form = make_form(peyvand_client)
+    send(public_client(peyvand_app), form, last_name="دوشماره", email="x@example.ir",
+         phone="09351112233")
+    send(public_client(peyvand_app, "10.9.9.9"), form, last_name="دوشماره",
+         email="other@example.ir")
+    found = leads(peyvand_client)
+    assert [lead["person_id"] for lead in found] == [person.json["id"]] * 2
+    matches = peyvand_client.get(f"/api/v1/sales/leads/{found[0]['id']}/matches").json["data"]
+    assert [(m["id"], m["matched_on"]) for m in matches] == [(person.json["id"], ["email"])]

@@ -180,7 +180,7 @@ def test_lead_forms_admin_builds_a_form_with_its_snippet(peyvand_app):
     assert admin.get(saved.headers["Location"]).status_code == 404
 
 
-def test_a_deals_products_page(peyvand_app_factory):
+def test_a_deals_products_tab_when_a_plugin_sells_products(peyvand_app_factory):
     from test_sales_products import Shop, line
 
     shop = Shop()
@@ -189,6 +189,36 @@ def test_a_deals_products_page(peyvand_app_factory):
     shop.lines[deal.id] = [line("کارتخوان X200", "20", "60000000", tax="108000000")]
     admin = web_login(app, "maryam")
     board = text(admin.get("/app/sales/board"))
-    assert f"/app/sales/deals/{deal.id}/products" in board
-    page = text(admin.get(f"/app/sales/deals/{deal.id}/products"))
+    assert f"/app/sales/deals/{deal.id}?tab=sales.products" in board
+    page = text(admin.get(f"/app/sales/deals/{deal.id}?tab=sales.products"))
     assert "کارتخوان X200" in page and "۱٬۳۰۸٬۰۰۰٬۰۰۰ ریال" in page
+    # without such a plugin there is no Products tab (and no link on the board)
+    app.extensions["peyvand"].disable("shop")
+    assert "tab=sales.products" not in text(admin.get(f"/app/sales/deals/{deal.id}"))
+    assert "tab=sales.products" not in text(admin.get("/app/sales/board"))
+
+
+def test_every_record_has_an_activities_tab(peyvand_app):
+    admin = web_login(peyvand_app, "maryam")
+    client = peyvand_app.test_client()
+    person = client.post("/api/v1/contacts/persons", json={"last_name": "رضایی"}).json
+    client.post("/api/v1/sales/activities", json={
+        "subject": "تماس معرفی", "entity": "contacts.person", "record_id": person["id"]})
+    page = text(admin.get(f"/app/contacts/persons/{person['id']}?tab=sales.activities"))
+    assert "تماس معرفی" in page
+    assert (f"/app/sales/activities/new?entity=contacts.person&amp;record_id={person['id']}"
+            in page)
+
+
+def test_a_contacts_timeline_tab_shows_its_deals_in_persian(peyvand_app):
+    admin = web_login(peyvand_app, "maryam")
+    client = peyvand_app.test_client()
+    person = client.post("/api/v1/contacts/persons", json={"last_name": "کریمی"}).json
+    deal = client.post("/api/v1/sales/deals", json={
+        "title": "قرارداد پشتیبانی", "pipeline_id": 1, "stage": "qualified",
+        "amount": "5000000", "person_id": person["id"]}).json
+    client.post(f"/api/v1/sales/deals/{deal['id']}/move", json={"stage": "proposal"})
+    page = text(admin.get(f"/app/contacts/persons/{person['id']}?tab=contacts.timeline"))
+    assert "قرارداد پشتیبانی" in page
+    assert "به مرحله «ارسال پیشنهاد» رفت" in page
+    assert "معامله ایجاد شد (۵٬۰۰۰٬۰۰۰ ریال)" in page

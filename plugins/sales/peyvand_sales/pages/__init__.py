@@ -14,8 +14,8 @@ these pages add what is particular to sales:
   team for a Jalali or Gregorian period, against the targets (:mod:`.work`);
 * ``lead-forms`` — the lead capture forms: list, builder, public URL and the HTML snippet to
   embed (:mod:`.lead_forms`);
-* ``deals/<id>/products`` — a deal's product lines from the plugins that sell products
-  (:mod:`.deals`).
+* record page tabs (:mod:`.tabs`): a deal's *Products* (lines from the plugins that sell
+  products) and the *Activities* linked to any record.
 
 Every page runs as the logged-in user (the kernel binds them), so the same permission checks
 as the API apply; links and buttons a user may not use are not shown, and the server refuses
@@ -125,9 +125,9 @@ def blueprint() -> Blueprint:
     def sales_context():
         return {"sales_asset": asset}
 
-    from . import board, deals, lead_forms, work
+    from . import board, lead_forms, work
 
-    for module in (board, work, lead_forms, deals):
+    for module in (board, work, lead_forms):
         module.register(bp)
 
     @bp.errorhandler(Forbidden)
