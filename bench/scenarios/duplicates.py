@@ -16,11 +16,17 @@ every group, in one go.
 ``duplicates.fuzzy_all_s``: every page of the fuzzy rule (threshold 85) through the API.
 Baseline: reading the same ``(organization_id, name_key, id)`` rows in index order with raw
 ``sqlite3`` (what the comparison walks; the comparisons themselves are the figure's cost).
+
+The ``duplicates.pg`` scenario measures the same three figures on PostgreSQL (``….pg``): the
+contacts are loaded as for ``search.pg`` (then analysed, as autovacuum would after a load this
+size) in a schema of their own, dropped afterwards, and the baselines run the same SQL with
+``psycopg`` on the same tables.
 """
 
 from __future__ import annotations
 
 import json
+import random
 import time
 
 from bench.harness import Context, measure_interleaved, scenario
@@ -44,9 +50,20 @@ def _walk(client, auth, **params) -> tuple[int, int]:
             return groups, records
 
 
-@scenario("duplicates", figures=("duplicates.first_page_ms", "duplicates.all_pages_s",
-                                 "duplicates.fuzzy_all_s"))
+FIGURES = ("duplicates.first_page_ms", "duplicates.all_pages_s", "duplicates.fuzzy_all_s")
+
+
+@scenario("duplicates", figures=FIGURES)
 def duplicates_sqlite(ctx: Context) -> None:
+    _run(ctx, postgres=False)
+
+
+@scenario("duplicates.pg", figures=tuple(f + ".pg" for f in FIGURES))
+def duplicates_pg(ctx: Context) -> None:
+    _run(ctx, postgres=True)
+
+
+def _run(ctx: Context, postgres: bool) -> None:
     import sqlite3
 
     try:
@@ -56,19 +73,52 @@ def duplicates_sqlite(ctx: Context) -> None:
     from bench import datagen
     from bench.scenarios.search import _instance, _load, _rows
 
+    suffix = ".pg" if postgres else ""
+    url = prefix = dsn = None
+    if postgres:
+        import psycopg
+        from psycopg.conninfo import conninfo_to_dict
+
+        dsn = ctx.pg_dsn()
+        params = conninfo_to_dict(dsn)
+        prefix = f"bench{random.randrange(16**6):06x}_"
+        url = (f"postgresql://{params.get('user', 'postgres')}@"
+               f"{params.get('host', '127.0.0.1')}:{params.get('port', 5432)}/"
+               f"{params.get('dbname', 'test')}?schema_prefix={prefix}")
     path = ctx.dataset()
     orgs, people, _ = _rows(path, ctx)
-    kernel, app, auth = _instance(ctx, None)
-    _load(ctx, kernel, orgs, people, postgres=False)
-    del orgs, people
-    db = kernel.storage.database_for("default")
-    t0 = time.perf_counter()
-    with kernel.storage.bound("default"), db.atomic():
-        filled = fill_missing(db)
-    db.execute_sql("ANALYZE")
-    ctx.log(f"name keys of {filled:,} rows in {time.perf_counter() - t0:.1f} s")
+    kernel, app, auth = _instance(ctx, url)
+    raw = None
+    try:
+        _load(ctx, kernel, orgs, people, postgres=postgres)
+        del orgs, people
+        db = kernel.storage.database_for("default")
+        t0 = time.perf_counter()
+        with kernel.storage.bound("default"), db.atomic():
+            filled = fill_missing(db)
+        with kernel.storage.bound("default"):
+            db.execute_sql("ANALYZE")
+        ctx.log(f"name keys of {filled:,} rows in {time.perf_counter() - t0:.1f} s")
+        if postgres:
+            raw = psycopg.connect(dsn, autocommit=True)
+            raw.execute(f'SET search_path = "{kernel.storage.tenant_schema("default")}"')
+        else:
+            raw = sqlite3.connect(kernel.storage.tenant_path("default"))
+        _measure(ctx, app, auth, raw, "%s" if postgres else "?", suffix, kernel, datagen, path)
+    finally:
+        kernel.storage.close()
+        if raw is not None:
+            raw.close()
+        if postgres:
+            with psycopg.connect(dsn, autocommit=True) as admin:
+                for (schema,) in admin.execute(
+                        "SELECT nspname FROM pg_namespace WHERE nspname LIKE %s",
+                        (prefix + "%",)).fetchall():
+                    admin.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+def _measure(ctx, app, auth, raw, mark, suffix, kernel, datagen, path) -> None:
     client = app.test_client()
-    raw = sqlite3.connect(kernel.storage.tenant_path("default"))
 
     truth = datagen.duplicates(path)
     started = time.perf_counter()
@@ -87,8 +137,8 @@ def duplicates_sqlite(ctx: Context) -> None:
         rows = []
         for start in range(0, len(keys), 500):
             chunk = keys[start:start + 500]
-            rows += raw.execute(member_sql.format(column=column, marks=", ".join("?" * len(chunk))),
-                                chunk).fetchall()
+            marks = ", ".join([mark] * len(chunk))
+            rows += raw.execute(member_sql.format(column=column, marks=marks), chunk).fetchall()
         return rows
 
     def raw_first_page():
@@ -103,7 +153,7 @@ def duplicates_sqlite(ctx: Context) -> None:
         return response.get_data()
 
     fw, base = measure_interleaved(api_first_page, raw_first_page, rounds=ctx.pick(20, 30))
-    ctx.report_samples("duplicates.first_page_ms", fw, "ms", base, rows=ctx.rows)
+    ctx.report_samples("duplicates.first_page_ms" + suffix, fw, "ms", base, rows=ctx.rows)
 
     def raw_all():
         out = []
@@ -111,13 +161,13 @@ def duplicates_sqlite(ctx: Context) -> None:
             out += raw_groups(column, None)
         sql = ("SELECT organization_id, name_key, COUNT(*) FROM contacts_person WHERE deleted_at "
                "IS NULL AND organization_id IS NOT NULL AND name_key IS NOT NULL AND name_key != "
-               "? GROUP BY organization_id, name_key HAVING COUNT(*) > 1 "
+               f"{mark} GROUP BY organization_id, name_key HAVING COUNT(*) > 1 "
                "ORDER BY organization_id, name_key")
         keys = [r[1] for r in raw.execute(sql, ("\x1f",))]
         for start in range(0, len(keys), 500):
             chunk = keys[start:start + 500]
             out += raw.execute(member_sql.format(column="name_key",
-                                                 marks=", ".join("?" * len(chunk))),
+                                                 marks=", ".join([mark] * len(chunk))),
                                chunk).fetchall()
         return out
 
@@ -125,8 +175,8 @@ def duplicates_sqlite(ctx: Context) -> None:
         lambda: _walk(client, auth, limit=200, rule="email,phone,national_id,name"), raw_all,
         rounds=ctx.pick(3, 5), warmup=1)
     groups, records = _walk(client, auth, limit=200, rule="email,phone,national_id,name")
-    ctx.report_samples("duplicates.all_pages_s", fw, "s", base, rows=ctx.rows, groups=groups,
-                       records=records)
+    ctx.report_samples("duplicates.all_pages_s" + suffix, fw, "s", base, rows=ctx.rows,
+                       groups=groups, records=records)
 
     with kernel.storage.bound("default"):
         from peyvand.settings_store import set_setting
@@ -142,6 +192,5 @@ def duplicates_sqlite(ctx: Context) -> None:
     fw, base = measure_interleaved(lambda: _walk(client, auth, limit=200, rule="fuzzy"),
                                    raw_scan, rounds=ctx.pick(3, 3), warmup=1)
     groups, _ = _walk(client, auth, limit=200, rule="fuzzy")
-    ctx.report_samples("duplicates.fuzzy_all_s", fw, "s", base, rows=ctx.rows, pairs=groups)
-    raw.close()
-    kernel.storage.close()
+    ctx.report_samples("duplicates.fuzzy_all_s" + suffix, fw, "s", base, rows=ctx.rows,
+                       pairs=groups)
