@@ -158,3 +158,23 @@ def test_the_import_matches_a_secondary_email_and_keeps_the_action_rules(
     assert after["job_title"] == "مدیر" and after["email"] == "sara@novin.ir"
     assert [e["value"] for e in after["emails"]] == ["sara@novin.ir", "sara@home.ir"]
     assert peyvand_client.get(f"{PERSONS}?total=1").json["total"] == 1
+
+
+def test_an_overwrite_by_a_secondary_value_does_not_list_it_twice(
+        peyvand_client, peyvand_app, tmp_path):
+    from peyvand_contacts.importing.pipeline import ImportOptions, MatchRule, import_people
+
+    a = person(peyvand_client, first_name="سارا", phones=[{"value": "09121110000"},
+                                                         {"value": "09352220000"}])
+    path = tmp_path / "people.csv"
+    path.write_text("first name,last name,mobile,job title\n"
+                    "Sara,x,09352220000,مدیر\n", encoding="utf-8")
+    kernel = peyvand_app.extensions["peyvand"]
+    with kernel.storage.bound("default"):
+        result = import_people(path, hooks=kernel.hooks("default"), options=ImportOptions(
+            rules=[MatchRule("phone", "overwrite")]))
+    assert (result.created, result.updated) == (0, 1)
+    after = peyvand_client.get(f"{PERSONS}/{a}").json
+    # Overwritten: the name and job title; the number it matched by is already the person's.
+    assert (after["first_name"], after["job_title"]) == ("Sara", "مدیر")
+    assert [p["value"] for p in after["phones"]] == ["+989121110000", "+989352220000"]

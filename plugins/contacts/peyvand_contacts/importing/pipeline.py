@@ -776,6 +776,9 @@ class _Planner:
         self.org_names: dict[int, str] = {}        # existing organisation id -> name
         self.org_refs: dict[str, Any] = {}         # name as spelled in the file -> id / new
         self.index: dict[str, dict] = {on: {} for on in RULE_KEYS}
+        # (column, value, person id) of people's secondary e-mails and phones: an overwrite
+        # does not make a value the person already holds their primary one.
+        self.held: set[tuple[int, str, int]] = set()
         self.existing: dict[int, _Target] = {}
         # (row, action, target) of every row, kept only when other plugins' hooks may veto.
         self.outcome: list[tuple[int, str, Any]] | None = (
@@ -867,8 +870,13 @@ class _Planner:
             'SELECT d.value, d.record_id FROM "contacts_detail" AS d JOIN "contacts_person" AS p '
             f"ON p.id = d.record_id WHERE d.entity = 'person' AND d.kind = '{kind}' AND "
             "p.deleted_at IS NULL ORDER BY d.record_id DESC").fetchall())
+        column = _EMAIL if kind == "email" else _PHONE
         for value, person_id in found.items():
             index.setdefault(value, person_id)
+        if found:
+            self.held.update((column, value, person_id) for value, person_id in db.execute_sql(
+                'SELECT value, record_id FROM "contacts_detail" WHERE entity = ' + "'person' "
+                f"AND kind = '{kind}'").fetchall())
 
     # -- organisations ---------------------------------------------------------------------
     def _organization(self, name: str, row: int):
@@ -1064,7 +1072,8 @@ class _Planner:
                 continue
             have = current[i]
             if overwrite:
-                if have == value:
+                if have == value or (i in (_EMAIL, _PHONE) and target.id is not None
+                                     and (i, value, target.id) in self.held):
                     continue
             elif have not in (None, "") or i not in _FILLABLE:
                 continue
