@@ -68,5 +68,25 @@ def load() -> str | None:
         Activity.create(kind=kind, subject=subject, entity="sales.deal",
                         record_id=deals[i].id, due_at=due,
                         reminder_at=due - datetime.timedelta(minutes=30))
+    form = _demo_form(now)
     return (f"{len(DEALS)} deals in pipeline {pipeline.name!r}, {len(LEADS)} scored leads, "
-            "3 activities")
+            f"3 activities, lead form /f/{form.slug}")
+
+
+def _demo_form(now):
+    from . import forms
+    from .models import LeadForm
+
+    existing = LeadForm.get_or_none(LeadForm.slug == "contact-us")
+    if existing is not None:
+        return existing
+    document = forms.FormSchema().load({
+        "title": {"fa": "تماس با ما", "en": "Contact us"}, "slug": "contact-us",
+        "fields": [{"name": "first_name"}, {"name": "last_name", "required": True},
+                   {"name": "phone", "required": True, "label": {"fa": "تلفن همراه",
+                                                                 "en": "Mobile"}},
+                   {"name": "email"}, {"name": "company"}, {"name": "city"},
+                   {"name": "notes", "label": {"fa": "پیام شما", "en": "Your message"}}],
+        "thank_you": {"fa": "ممنون! همکاران ما به‌زودی با شما تماس می‌گیرند.",
+                      "en": "Thank you! We will call you soon."}})
+    return forms.create(document, now, None)

@@ -314,3 +314,19 @@ def test_a_persons_other_numbers_and_e_mails_match_too(peyvand_app, peyvand_clie
     assert [lead["person_id"] for lead in found] == [person.json["id"]] * 2
     matches = peyvand_client.get(f"/api/v1/sales/leads/{found[0]['id']}/matches").json["data"]
     assert [(m["id"], m["matched_on"]) for m in matches] == [(person.json["id"], ["email"])]
+
+
+def test_the_demo_business_has_a_contact_form(peyvand_cli, peyvand_settings):
+    from peyvand.app import create_app
+    from peyvand.kernel import Kernel
+
+    result = peyvand_cli("demo")
+    assert result.exit_code == 0, result.output
+    assert "lead form /f/contact-us" in result.output
+    kernel = Kernel(peyvand_settings)
+    try:
+        client = create_app({"TESTING": True}, kernel=kernel).test_client()
+        page = client.get("/f/contact-us").get_data(as_text=True)
+        assert "<h1>تماس با ما</h1>" in page and "تلفن همراه" in page
+    finally:
+        kernel.storage.close()
