@@ -17,6 +17,9 @@ every group, in one go.
 Baseline: reading the same ``(organization_id, name_key, id)`` rows in index order with raw
 ``sqlite3`` (what the comparison walks; the comparisons themselves are the figure's cost).
 
+Then, logged only: the e-mail/mobile walk once one person in ten has a secondary e-mail and
+mobile (``contacts_detail``), one in ten of those shared with another person's primary value.
+
 The ``duplicates.pg`` scenario measures the same three figures on PostgreSQL (``….pg``): the
 contacts are loaded as for ``search.pg`` (then analysed, as autovacuum would after a load this
 size) in a schema of their own, dropped afterwards, and the baselines run the same SQL with
@@ -194,3 +197,34 @@ def _measure(ctx, app, auth, raw, mark, suffix, kernel, datagen, path) -> None:
     groups, _ = _walk(client, auth, limit=200, rule="fuzzy")
     ctx.report_samples("duplicates.fuzzy_all_s" + suffix, fw, "s", base, rows=ctx.rows,
                        pairs=groups)
+    _secondary_walk(ctx, kernel, client, auth)
+
+
+def _secondary_walk(ctx, kernel, client, auth) -> None:
+    """Logged, not a figure: the e-mail/mobile walk again once one person in ten has a
+    secondary e-mail and a secondary mobile (``contacts_detail`` rows), one in ten of those
+    equal to the next person's primary value (new groups through the secondary values)."""
+    db = kernel.storage.database_for("default")
+    p = db.param
+    with kernel.storage.bound("default"), db.atomic():
+        people = db.execute_sql("SELECT id, email, phone FROM contacts_person WHERE deleted_at "
+                                "IS NULL ORDER BY id").fetchall()
+        rows = []
+        for n in range(0, len(people) - 1, 10):
+            pid = people[n][0]
+            _, next_email, next_phone = people[n + 1]
+            shared = n % 100 == 0
+            rows.append((pid, "email", (next_email if shared and next_email else
+                                        f"alt{pid}@example.org")))
+            rows.append((pid, "phone", (next_phone if shared and next_phone else
+                                        f"+98935{pid:07d}")))
+        db.cursor().executemany(
+            "INSERT INTO contacts_detail (entity, record_id, kind, position, type, value) "
+            f"VALUES ('person', {p}, {p}, 1, 'other', {p})", rows)
+    with kernel.storage.bound("default"):
+        db.execute_sql("ANALYZE")
+    kernel.bump_generation()
+    started = time.perf_counter()
+    groups, records = _walk(client, auth, limit=200, rule="email,phone")
+    ctx.log(f"with {len(rows):,} secondary values: e-mail/mobile {groups:,} groups, "
+            f"{records:,} records in {time.perf_counter() - started:.2f} s")
