@@ -1,6 +1,6 @@
 """The contacts import wizard through Flask's test client: upload, mapping (guessed, edited,
 saved), preview, the background job with its progress, the result with the error report, undo,
-and who may use which page. (tests/ui/test_contacts_pages.py drives it in a real browser.)"""
+and who may use which page. (tests/ui/test_contacts_browser.py drives it in a real browser.)"""
 
 from __future__ import annotations
 

@@ -83,3 +83,14 @@ def test_every_valid_combination_starts_and_answers(subset, peyvand_app_factory)
     states = {p["name"]: p["state"] for p in response.json["data"]}
     assert states == {name: "enabled" for name in subset}
     assert client.get("/", follow_redirects=True).status_code == 200  # the login page
+
+
+def test_test_modules_have_unique_basenames():
+    """pytest imports test modules by basename (rootdir-relative, no packages): two files with
+    the same name in different folders stop the whole run at collection."""
+    from collections import Counter
+
+    root = pathlib.Path(__file__).resolve().parents[1]
+    names = Counter(path.name for top in ("tests", "kernel", "sdk", "plugins", "bench")
+                    for path in (root / top).rglob("test_*.py"))
+    assert not [name for name, count in names.items() if count > 1]
