@@ -188,3 +188,27 @@ def test_the_wizard_needs_the_import_right_and_keeps_each_users_imports_apart(ap
     assert manager.post(status_url + "/undo",
                         data={"csrf_token": token(manager)}).status_code == 404
     assert seller.get(status_url).status_code == 403
+
+
+def test_an_excel_file_goes_through_the_same_steps(app):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["First name", "Last name", "Mobile", "E-mail"])
+    sheet.append(["Ali", "Karimi", "09121234567", "ali@example.ir"])
+    sheet.append(["Sara", "Rezaei", "not a number", "sara@example.ir"])
+    data = io.BytesIO()
+    book.save(data)
+    client = web_client(app, "boss", language="en")
+    mapping_url = upload(client, data.getvalue(), name="people.xlsx").headers["Location"]
+    page = text(client.get(mapping_url))
+    assert re.search(r'name="map:2"[^>]*>(?:(?!</select>).)*<option value="mobile" selected',
+                     page, re.S)
+    preview_url = client.post(mapping_url, data={
+        "csrf_token": token(client), "map:0": "first_name", "map:1": "last_name",
+        "map:2": "mobile", "map:3": "email", "match_on": ["email"],
+        "match_action": "update_empty"}).headers["Location"]
+    page = text(client.get(preview_url))
+    assert re.search(r'data-row="2" data-action="create"', page)
+    assert re.search(r'data-row="3" data-action="fail"', page)
