@@ -20,11 +20,22 @@ def register_models():
     from .identity import MODELS
     from .jobs import Job
     from .settings_store import StoredSetting
+    from .tags import Tag, TagLink
     from .web_views import MODELS as VIEW_MODELS
     from .webhooks import Webhook, WebhookDelivery
 
     return [Audit, IdempotencyKey, CustomField, CustomValue, Attachment, *MODELS,
-            Outbox, Job, Webhook, WebhookDelivery, StoredSetting, *VIEW_MODELS]
+            Outbox, Job, Webhook, WebhookDelivery, StoredSetting, *VIEW_MODELS, Tag, TagLink]
+
+
+@hookimpl
+def register_permissions():
+    from .permissions import Permission
+    from .tags import MANAGE
+
+    return [Permission(MANAGE, label={"en": "Manage tags (create, rename, recolour, delete)",
+                                      "fa": "مدیریت برچسب‌ها (ساختن، تغییر نام و رنگ، حذف)"},
+                       defaults={"admin": "all"})]
 
 
 @hookimpl

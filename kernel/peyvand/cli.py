@@ -286,3 +286,4 @@ def _demo_users(kernel: Kernel, tenant: str) -> list[str]:
 # Command groups live in their own modules and attach themselves to `main`.
 from . import cli_data, cli_fields, cli_identity  # noqa: E402,F401,I001
 from . import cli_events  # noqa: E402,F401,I001
+from . import cli_tags  # noqa: E402,F401,I001

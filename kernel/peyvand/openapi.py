@@ -420,6 +420,11 @@ def _entity_paths(entity: Entity, info: dict) -> dict:
          "record (`total`).", "schema": {"type": "boolean", "default": False}},
         {"name": "trash", "in": "query", "description": "`true`: list the trash (deleted, "
          "restorable records) instead.", "schema": {"type": "boolean", "default": False}},
+        {"name": "tag", "in": "query", "style": "form", "explode": True,
+         "description": "Only records carrying this tag (its name, compared with Persian and "
+                        "Arabic letters and case folded); repeat it for records carrying all of "
+                        "several (`?tag=VIP&tag=تهران`). An unknown tag matches nothing.",
+         "schema": {"type": "array", "items": {"type": "string"}}},
         {"name": "filter", "in": "query", "style": "form", "explode": True,
          "description": (
              "Filters, each its own query parameter, all of which must hold: `field=value` "
@@ -591,6 +596,48 @@ def _kernel_paths(entity_ids: list[str]) -> dict:
                            "plugins are enabled or disabled. Browse it at `/api/docs`.",
             "responses": {"200": _response("An OpenAPI 3.1 document.", {"type": "object"})},
         }},
+        **_tag_paths(tags, data_of),
+    }
+
+
+def _tag_paths(tags: list, data_of) -> dict:
+    tag = {"type": "object", "required": ["id", "name", "colour"], "properties": {
+        "id": {"type": "integer", "readOnly": True},
+        "name": {"type": "string", "minLength": 1, "maxLength": 50,
+                 "description": "Unique once Persian/Arabic letters, digits, ZWNJ, spacing and "
+                                "case are folded."},
+        "colour": {"type": "string", "pattern": "^#[0-9a-fA-F]{6}$",
+                   "description": "`#rrggbb`; left out on create, one of a palette."}}}
+    body = {"type": "object", "additionalProperties": False,
+            "properties": {k: tag["properties"][k] for k in ("name", "colour")}}
+    manage = ("Needs the permission `peyvand.tags.manage` (admins by default). Records are "
+              "tagged through their own `tags` field.")
+    invalid = {"$ref": "#/components/responses/Invalid"}
+    return {
+        "/api/v1/tags": {
+            "get": {"operationId": "peyvand_tags", "tags": tags, "summary": "List the tags",
+                    "x-label-fa": "فهرست برچسب‌ها",
+                    "description": "Every tag of the tenant, by name (any user).",
+                    "responses": {"200": _response("The tags.", data_of(tag))}},
+            "post": {"operationId": "peyvand_tag_create", "tags": tags,
+                     "summary": "Create a tag", "x-label-fa": "ساختن برچسب",
+                     "description": manage,
+                     "requestBody": _json_body({**body, "required": ["name"]}, "The tag."),
+                     "responses": {"201": _response("Created.", tag), "422": invalid}},
+        },
+        "/api/v1/tags/{id}": {
+            "parameters": [{"name": "id", "in": "path", "required": True,
+                            "schema": {"type": "integer"}}],
+            "patch": {"operationId": "peyvand_tag_update", "tags": tags,
+                      "summary": "Rename or recolour a tag", "x-label-fa": "ویرایش برچسب",
+                      "description": manage,
+                      "requestBody": _json_body(body, "What to change."),
+                      "responses": {"200": _response("The tag.", tag), "422": invalid}},
+            "delete": {"operationId": "peyvand_tag_delete", "tags": tags,
+                       "summary": "Delete a tag", "x-label-fa": "حذف برچسب",
+                       "description": manage + " The tag is taken off every record.",
+                       "responses": {"204": {"description": "Deleted."}}},
+        },
     }
 
 

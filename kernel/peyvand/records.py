@@ -178,6 +178,16 @@ class EntityService:
         """``(shape, [sql fragment], [params])`` for the list filters."""
         shape, fragments, params = [], [], []
         for key, raw in filters.items():
+            if key == "tag" and "tag" not in self.fields:
+                # Tags: a name, or a list of names the record must all carry.
+                from .tags import tag_filter_sql
+
+                part, values = tag_filter_sql(self.entity.id,
+                                              raw if isinstance(raw, list) else [raw], mark)
+                fragments += part
+                params += values
+                shape.append((key, tuple(part)))
+                continue
             name, _, op = key.partition("__")
             column = self._column(name)
             if op and op not in OPERATORS:

@@ -67,8 +67,10 @@ class RelatedData:
 
 
 def related_for(entity) -> list[RelatedData]:
-    """Every :class:`RelatedData` of ``entity``."""
-    return list(getattr(entity, "related", ()))
+    """Every :class:`RelatedData` of ``entity``: its own, then the kernel's tags."""
+    from .tags import TAGS
+
+    return [*getattr(entity, "related", ()), TAGS]
 
 
 def related_fields(entity) -> dict[str, RelatedData]:

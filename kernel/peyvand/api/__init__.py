@@ -146,6 +146,8 @@ def list_records(plugin, plural):
     except ValueError:
         raise InvalidRecord({"limit": [f"a whole number from 1 to {MAX_LIMIT}"]}) from None
     filters = {k: v for k, v in args.items() if k not in LIST_PARAMS}
+    if "tag" in args:  # ?tag=A&tag=B: records carrying every one of them
+        filters["tag"] = args.getlist("tag")
     fields = [f for f in args.get("fields", "").split(",") if f] or None
     page = service.list(filters=filters, sort=args.get("sort"), limit=limit,
                         cursor=args.get("cursor"), fields=fields,
@@ -167,6 +169,8 @@ def export_records(plugin, plural):
     if fmt not in FORMATS:
         raise InvalidRecord({"format": [f"one of {', '.join(FORMATS)}"]})
     filters = {k: v for k, v in request.args.items() if k not in LIST_PARAMS | {"format"}}
+    if "tag" in request.args:
+        filters["tag"] = request.args.getlist("tag")
     data, _ = _write(lambda: export(service, filters, fmt, sort=request.args.get("sort")))
     mimetype = ("text/csv" if fmt == "csv" else
                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
@@ -279,3 +283,4 @@ def openapi_document():
 # Route modules register on the blueprint above.
 from . import access, attachments, custom_fields, settings  # noqa: E402,F401,I001
 from . import background  # noqa: E402,F401,I001
+from . import tags  # noqa: E402,F401,I001
