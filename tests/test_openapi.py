@@ -76,7 +76,8 @@ def test_operations_document_headers_errors_and_list_parameters(peyvand_client):
     assert invalid["schema"]["$ref"].endswith("/peyvand.validation_errors")
 
     params = {p["name"]: p for p in people["get"]["parameters"]}
-    assert set(params) == {"limit", "cursor", "sort", "fields", "total", "trash", "filter"}
+    assert set(params) == {"limit", "cursor", "sort", "fields", "total", "trash", "tag",
+                           "filter"}
     assert params["limit"]["schema"]["maximum"] == 500
     assert {"last_name", "-last_name", "-id"} <= set(params["sort"]["schema"]["enum"])
     filters = params["filter"]["schema"]["properties"]
