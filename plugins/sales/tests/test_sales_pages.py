@@ -222,3 +222,36 @@ def test_a_contacts_timeline_tab_shows_its_deals_in_persian(peyvand_app):
     assert "قرارداد پشتیبانی" in page
     assert "به مرحله «ارسال پیشنهاد» رفت" in page
     assert "معامله ایجاد شد (۵٬۰۰۰٬۰۰۰ ریال)" in page
+
+
+def test_the_team_calendar_shows_the_week_day_by_day_in_the_users_time_zone(peyvand_app):
+    admin = web_login(peyvand_app, "maryam")
+    seller = web_login(peyvand_app, "reza", roles=("salesperson",))
+    other = web_login(peyvand_app, "sara", roles=("salesperson",))
+    kernel = peyvand_app.extensions["peyvand"]
+    # Tuesday 2025-03-25, 21:00 UTC is Wednesday 00:30 in Tehran (UTC+3:30).
+    late_tuesday = datetime.datetime(2025, 3, 25, 21, 0)
+    with kernel.storage.bound("default"):
+        from peyvand_sales.models import Activity
+
+        for client, subject, due in ((seller, "جلسه با آریا", late_tuesday),
+                                     (other, "تماس سارا", late_tuesday),
+                                     (seller, "پیگیری دیرتر", late_tuesday
+                                      + datetime.timedelta(days=7))):
+            Activity.create(subject=subject, kind="meeting", status="open",
+                            owner_id=client.peyvand_user.id,
+                            assignee_id=client.peyvand_user.id, due_at=due)
+    page = text(admin.get("/app/sales/calendar?week=2025-03-24"))
+    # A Jalali user's week starts on Saturday: 2025-03-22 .. 2025-03-28.
+    days = re.findall(r'data-day="([0-9-]+)"', page)
+    assert days == [f"2025-03-{d}" for d in range(22, 29)]
+    wednesday = page.split('data-day="2025-03-26"')[1].split("</section>")[0]
+    assert "جلسه با آریا" in wednesday and "تماس سارا" in wednesday and "۰۰:۳۰" in wednesday
+    assert "پیگیری دیرتر" not in page
+    assert 'href="?week=2025-03-29"' in page and 'href="?week=2025-03-15"' in page
+    one = text(admin.get(f"/app/sales/calendar?week=2025-03-24&owner_id={seller.peyvand_user.id}"))
+    assert "جلسه با آریا" in one and "تماس سارا" not in one
+    own = text(seller.get("/app/sales/calendar?week=2025-03-26"))   # only what they may read
+    assert "جلسه با آریا" in own and "تماس سارا" not in own
+    english = web_login(peyvand_app, "john", language="en")
+    assert ">Team calendar</a>" in text(english.get("/"))

@@ -10,6 +10,8 @@ these pages add what is particular to sales:
   (:mod:`.board`);
 * ``my-work`` — the logged-in user's activities: overdue, today, upcoming, undated, and the
   reminders that came due, with a "done" button (:mod:`.work`);
+* ``calendar`` — a week of dated activities day by day (the user's own; a manager sees the
+  team's), with a colleague filter and previous/next week links (:mod:`.work`);
 * ``forecast`` — won, commit, best case, pipeline and weighted amounts per salesperson or
   team for a Jalali or Gregorian period, against the targets (:mod:`.work`);
 * ``lead-forms`` — the lead capture forms: list, builder, public URL and the HTML snippet to
@@ -50,6 +52,8 @@ MENU_ITEMS = [
      "url": "/app/sales/leads", "permission": "sales.lead.read", "order": 32},
     {"id": "sales.my_work", "label": {"en": "My work", "fa": "کارهای من"},
      "url": "/app/sales/my-work", "permission": "sales.activity.read", "order": 33},
+    {"id": "sales.calendar", "label": {"en": "Team calendar", "fa": "تقویم تیم"},
+     "url": "/app/sales/calendar", "permission": "sales.activity.read", "order": 34},
     {"id": "sales.forecast", "label": {"en": "Forecast", "fa": "پیش‌بینی فروش"},
      "url": "/app/sales/forecast", "permission": "sales.deal.read", "order": 34},
     {"id": "sales.lead_forms", "label": {"en": "Lead forms", "fa": "فرم‌های سرنخ"},

@@ -1,4 +1,4 @@
-"""The "my work" inbox and the forecast page."""
+"""The "my work" inbox, the team calendar and the forecast page."""
 
 from __future__ import annotations
 
@@ -104,6 +104,44 @@ def register(bp):
         except InvalidRecord as exc:
             flash(error_text(exc.errors), "error")
         return redirect(url_for("sales_web.my_work"))
+
+    @bp.get("/calendar")
+    def calendar_page():
+        """A week of dated activities the user may read (their own; a manager's team's),
+        day by day in the user's time zone; ``week`` is any day of it (ISO), ``owner_id``
+        narrows to one colleague."""
+        from ..activities import _utc, calendar, timezone
+
+        require_permission("sales.activity", "read")
+        tz = timezone(_time_zone())
+        try:
+            day = datetime.date.fromisoformat(request.args.get("week") or "")
+        except ValueError:
+            day = datetime.datetime.now(tz).date()
+        jalali = (getattr(g, "calendar", None) or "jalali") == "jalali"
+        first_weekday = 5 if jalali else 0          # Saturday for Jalali users, else Monday
+        start = day - datetime.timedelta(days=(day.weekday() - first_weekday) % 7)
+        days = [start + datetime.timedelta(days=i) for i in range(7)]
+        owner = request.args.get("owner_id") or ""
+        owner_id = int(owner) if owner.isdigit() else None
+        bounds = [_utc(datetime.datetime.combine(d, datetime.time(), tzinfo=tz))
+                  for d in (days[0], days[-1] + datetime.timedelta(days=1))]
+        items = calendar(*bounds, owner_id, service("sales.activity").to_dict, 1000)
+        by_day: dict = {d: [] for d in days}
+        for item in items:
+            due = datetime.datetime.fromisoformat(item["due_at"].rstrip("Z"))
+            local = due.replace(tzinfo=datetime.UTC).astimezone(tz)
+            item["local_time"] = local.strftime("%H:%M")
+            by_day.setdefault(local.date(), []).append(item)
+        people = user_names({item["owner_id"] for item in items} | {current_actor().id}
+                            | ({owner_id} if owner_id else set()))
+        return render_template(
+            "sales/calendar.html", days=days, by_day=by_day, people=people,
+            owner_id=owner_id, linked=_linked_titles(items),
+            today=datetime.datetime.now(tz).date(),
+            previous=(start - datetime.timedelta(days=7)).isoformat(),
+            next=(start + datetime.timedelta(days=7)).isoformat(),
+            activity_url=lambda i: record_url("sales.activity", i))
 
     @bp.get("/forecast")
     def forecast_page():
