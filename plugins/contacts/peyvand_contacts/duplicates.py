@@ -694,6 +694,9 @@ def blueprint() -> Blueprint:
 
     register(bp)
     register_imports(bp)
+    from .timeline import register as register_timeline
+
+    register_timeline(bp)
 
     @bp.errorhandler(InvalidRecord)
     def invalid(exc):

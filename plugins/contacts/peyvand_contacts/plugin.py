@@ -16,8 +16,9 @@ manifest = Manifest(
 @hookimpl
 def register_entities():
     from .entities import ORGANIZATION, PERSON
+    from .notes import NOTE
 
-    return [PERSON, ORGANIZATION]
+    return [PERSON, ORGANIZATION, NOTE]
 
 
 @hookimpl
@@ -40,6 +41,10 @@ def before_record_save(entity, record, changes):
         from .cleaning import clean
 
         clean(entity.id, record, changes)
+        if entity.id == "contacts.note":
+            from .notes import check
+
+            check(record, changes)
 
 
 @hookimpl
@@ -65,13 +70,12 @@ def register_models():
         Detail,
         ImportBatch,
         ImportItem,
-        Note,
         OrganizationSearchIndex,
         PersonSearchIndex,
     )
 
     return [ImportBatch, ImportItem, PersonSearchIndex, OrganizationSearchIndex,
-            DuplicateDismissal, Merge, MergeChange, ImportJob, Detail, Note]
+            DuplicateDismissal, Merge, MergeChange, ImportJob, Detail]
 
 
 @hookimpl
@@ -95,6 +99,13 @@ def register_blueprints():
     from .pages import blueprint as pages
 
     return [blueprint(), pages()]
+
+
+@hookimpl
+def contact_timeline(entity, record_id, before, limit):
+    from .timeline import contribute
+
+    return contribute(entity, record_id, before, limit)
 
 
 @hookimpl

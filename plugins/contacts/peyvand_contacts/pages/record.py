@@ -55,22 +55,11 @@ def _naive(at) -> datetime.datetime | None:
 def timeline_page(entity: str, record_id: int, before=None, limit: int = TIMELINE_PAGE
                   ) -> tuple[list[dict], dict | None]:
     """``(items, last item when there are older ones)``: every plugin's timeline items of the
-    record, newest first."""
-    hooks = current_kernel().hooks(current_tenant())
-    found: dict[str, dict] = {}
-    for batch in hooks.contact_timeline(entity=entity, record_id=record_id, before=before,
-                                        limit=limit + 1) or []:
-        for item in batch or []:
-            if not isinstance(item, dict) or not item.get("key"):
-                continue
-            item = {**item, "at": _naive(item.get("at")), "key": str(item["key"])}
-            if item["at"] is None:
-                continue
-            if before is not None and (item["at"], item["key"]) >= before:
-                continue
-            found.setdefault(item["key"], item)
-    items = sorted(found.values(), key=lambda i: (i["at"], i["key"]), reverse=True)
-    return items[:limit], (items[limit - 1] if len(items) > limit else None)
+    record, newest first (``peyvand_contacts.timeline.collect``, as the API pages them)."""
+    from ..timeline import collect
+
+    items, more = collect(entity, record_id, before, limit)
+    return items, (items[-1] if more else None)
 
 
 def _item_url(item: dict) -> str | None:
