@@ -697,6 +697,9 @@ def blueprint() -> Blueprint:
     from .timeline import register as register_timeline
 
     register_timeline(bp)
+    from .vcards import register as register_vcards
+
+    register_vcards(bp)
 
     @bp.errorhandler(InvalidRecord)
     def invalid(exc):
