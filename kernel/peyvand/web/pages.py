@@ -34,7 +34,7 @@ from .. import audit
 from ..access import current_actor
 from ..permissions import Forbidden, allows_record, scope_of
 from ..records import InvalidRecord, RecordNotFound, StaleVersion
-from . import blueprint, forms, i18n
+from . import blueprint, forms, i18n, tagging
 from .forms import FieldMeta, FormField
 from .i18n import _
 
@@ -466,7 +466,9 @@ def record_page(plugin, plural, record_id):
         raise Forbidden("print")
     row = view.service.to_dict(record)
     hidden = view.service.field_rules()[0]
-    metas = [m for m in view.metas if m.name not in hidden]
+    tags = tagging.chips(view, record, row)
+    metas = [m for m in view.metas if m.name not in hidden
+             and not (tags is not None and m.name == "tags")]   # shown as chips instead
     titles = {m.name: _titles(m.link_entity, [row.get(m.name)]) for m in metas
               if m.kind == "link"}
     shown = [(m, forms.display(m, m.name, row.get(m.name), row, titles.get(m.name),
@@ -487,7 +489,7 @@ def record_page(plugin, plural, record_id):
         related=_related(view, record.id) if current == "details" and not printing else [],
         history=_history(view, record.id) if current == "history" else [],
         can_edit=can(view.id, "update", record), can_delete=can(view.id, "delete", record),
-        can_print=can(view.id, "print", record), display=forms.display)
+        can_print=can(view.id, "print", record), display=forms.display, tags=tags)
 
 
 def _record_tabs(view: EntityView, record, row: dict):
