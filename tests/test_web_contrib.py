@@ -91,8 +91,9 @@ def test_plugin_tabs_show_for_their_entity_and_render_only_when_opened(app, note
     url = _person(admin, "کریمی")
     page = _text(admin.get(url))
     tabs = re.findall(r'data-tab="([^"]+)"', page)
-    assert tabs == ["details", "contacts.timeline", "notes.tab", "notes.everywhere",
-                    "notes.secret", "history"]   # contacts' own tab (order 10) too
+    assert tabs == ["details", "contacts.notes", "notes.tab", "contacts.timeline",
+                    "contacts.vcard", "notes.everywhere", "notes.secret",
+                    "history"]   # contacts' own tabs too
     assert notes.rendered == []                                  # not opened: not rendered
     assert 'href="/x/notes/contacts.person/' in page               # a link tab
     raw = admin.get(url + "?tab=notes.tab").get_data(as_text=True)
@@ -106,7 +107,8 @@ def test_plugin_tabs_show_for_their_entity_and_render_only_when_opened(app, note
     seller = web_client(app, "reza", roles=("salesperson",))
     mine = _person(seller, "رضایی")
     assert re.findall(r'data-tab="([^"]+)"', _text(seller.get(mine))) == \
-        ["details", "contacts.timeline", "notes.tab", "notes.everywhere", "history"]
+        ["details", "contacts.notes", "notes.tab", "contacts.timeline", "contacts.vcard",
+         "notes.everywhere", "history"]
     assert 'data-tab-body' not in _text(seller.get(mine + "?tab=notes.secret"))
 
 

@@ -193,10 +193,10 @@ def test_the_contact_page_with_its_tabs_in_persian_and_english(live, new_page):
     page = new_page("maryam")
     page.goto(f"{live.url}/app/contacts/persons/{person}")
     tabs = page.locator("nav.record-tabs a")
-    assert tabs.all_inner_texts()[:2] == ["جزئیات", "گاه‌شمار"]
+    assert tabs.all_inner_texts()[:3] == ["جزئیات", "یادداشت‌ها", "گاه‌شمار"]
     with page.expect_navigation():
         page.click("a[data-tab='contacts.timeline']")
-    assert "به مخاطبین افزوده شد" in page.inner_text("[data-tab-body]")   # its creation
+    assert "به مخاطبین افزوده شد" in page.inner_text("[data-tab-body]")    # its creation
     page.goto(f"{live.url}/app/contacts/persons/{person}")
     page.screenshot(path=str(ARTIFACTS / "contact-record-fa.png"), full_page=True)
     page.click(".usermenu summary")
@@ -208,3 +208,43 @@ def test_the_contact_page_with_its_tabs_in_persian_and_english(live, new_page):
     page.click(".usermenu summary")
     with page.expect_navigation():
         page.click('.usermenu button[value="fa"]')
+
+
+def test_add_and_remove_a_tag_on_the_contact_page(live, new_page):
+    person = _person(live, first_name="پریسا", last_name="نادری")
+    page = new_page("maryam")
+    page.goto(f"{live.url}/app/contacts/persons/{person}")
+    page.fill(".tag-add input[name=add]", "مشتری ویژه")           # an admin creates it
+    with page.expect_navigation():
+        page.click(".tag-add button")
+    chip = page.locator(".tag-bar .tag-chip", has_text="مشتری ویژه")
+    assert chip.count() == 1
+    colour = chip.evaluate("el => getComputedStyle(el).backgroundColor")
+    assert colour not in ("rgba(0, 0, 0, 0)", "transparent")       # in the tag's colour
+    page.screenshot(path=str(ARTIFACTS / "contact-tags-fa.png"), full_page=True)
+    with page.expect_navigation():
+        chip.locator("button").click()
+    assert page.locator(".tag-bar .tag-chip").count() == 0
+    with live.kernel.storage.bound("default"):
+        service = live.kernel.service("contacts.person", "default")
+        assert service.to_dict(service.get(person))["tags"] == []
+
+
+def test_add_a_note_with_a_mood_and_see_it_on_the_timeline(live, new_page):
+    person = _person(live, first_name="مهسا", last_name="رحیمی", phone="09123334455")
+    page = new_page("maryam")
+    page.goto(f"{live.url}/app/contacts/persons/{person}")
+    with page.expect_navigation():
+        page.click("a[data-tab='contacts.notes']")
+    page.fill(".note-form textarea[name=body]", "تماس گرفتم؛ پیش‌فاکتور را تا شنبه می‌خواهد.")
+    page.select_option(".note-form select[name=mood]", "satisfied")
+    with page.expect_navigation():
+        page.click(".note-form button[type=submit]")
+    note = page.locator(".note-list li").first
+    assert "پیش‌فاکتور" in note.inner_text() and "راضی" in note.inner_text()
+    with page.expect_navigation():
+        page.click("a[data-tab='contacts.timeline']")
+    item = page.locator(".contact-timeline li[data-kind=note]")
+    assert item.count() == 1 and "راضی" in item.inner_text()
+    assert "پیش‌فاکتور" in item.inner_text()
+    page.screenshot(path=str(ARTIFACTS / "contact-timeline-fa.png"), full_page=True)

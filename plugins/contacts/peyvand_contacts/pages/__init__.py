@@ -8,7 +8,9 @@ add what is particular to contacts, under ``/app/contacts/``:
 * ``duplicates``, ``merge``, ``merges`` — the duplicates list, the merge screen (a choice per
   field, preview, confirm) and the merges with their undo (:mod:`.dedupe`);
 * ``import`` — the import wizard: upload, mapping, preview, run with live progress, result
-  with the error report and undo (:mod:`.imports`).
+  with the error report and undo (:mod:`.imports`);
+* the Notes and Timeline tabs of a person's and an organisation's record page, and
+  ``<plural>/<id>/notes`` where the Notes tab's form adds a note (:mod:`.record`).
 
 Every page runs as the logged-in user (the kernel binds them), so the same permission checks
 as the API apply; links and buttons a user may not use are not shown, and the server refuses
@@ -101,10 +103,11 @@ def blueprint() -> Blueprint:
     def contacts_context():
         return {"contacts_asset": asset}
 
-    from . import dedupe, imports
+    from . import dedupe, imports, record
 
     dedupe.register(bp)
     imports.register(bp)
+    record.register(bp)
 
     @bp.errorhandler(Forbidden)
     def forbidden(exc):

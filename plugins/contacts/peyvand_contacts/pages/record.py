@@ -1,65 +1,41 @@
 """What the contacts plugin adds to a person's or an organisation's record page (the kernel's
-generic page, hook ``register_record_tabs``): the timeline tab.
+generic page, hook ``register_record_tabs``): the Notes and Timeline tabs, and a person's
+vCard download (a link tab).
 
-A tab is rendered only when it is opened (``?tab=contacts.timeline``). The timeline shows
-every plugin's items (``contact_timeline`` hook: deals, leads, activities…), newest first,
-a page at a time, with an "Older" link carrying the last item shown as its cursor.
+A tab is rendered only when it is opened (``?tab=contacts.notes``). *Notes* lists the
+contact's notes (as the viewer may read them: a salesperson their own, a manager their team's)
+with the customer's mood, and a form to add one. *Timeline* shows every plugin's items
+(:func:`peyvand_contacts.timeline.items`: notes, imports, deals, leads, activities…), newest
+first, a page at a time, with an "Older" link carrying the last item shown as its cursor.
 """
 
 from __future__ import annotations
 
-import base64
-import datetime
-import json
+from flask import abort, flash, redirect, render_template, request, url_for
 
-from flask import render_template, request, url_for
+from peyvand_sdk import (
+    InvalidRecord,
+    current_kernel,
+    current_language,
+    current_tenant,
+    hidden_fields,
+    permission_scope,
+    require_permission,
+    tenant_db,
+)
 
-from peyvand_sdk import current_kernel, current_tenant
+from . import _, error_text, service
 
 TIMELINE_PAGE = 20
-ENTITIES = ("contacts.person", "contacts.organization")
+NOTES_PAGE = 50
+PLURALS = {"contacts.person": "persons", "contacts.organization": "organizations"}
+LINKS = {"contacts.person": "person_id", "contacts.organization": "organization_id"}
 
 
-def _cursor(item) -> str:
-    at = item["at"]
-    text = at.isoformat() if isinstance(at, datetime.datetime) else str(at)
-    return base64.urlsafe_b64encode(json.dumps([text, item["key"]]).encode()).decode()
-
-
-def _before(raw: str | None):
-    """``(at, key)`` from an "Older" link's cursor; ``None`` for the first page (also for a
-    cursor that is not one of ours)."""
-    if not raw:
-        return None
-    try:
-        at, key = json.loads(base64.urlsafe_b64decode(raw.encode()))
-        return datetime.datetime.fromisoformat(at).replace(tzinfo=None), str(key)
-    except (ValueError, TypeError):
-        return None
-
-
-def _naive(at) -> datetime.datetime | None:
-    """A hook's ``at`` as a naive UTC datetime (``None`` when it is not a moment)."""
-    if isinstance(at, str):
-        try:
-            at = datetime.datetime.fromisoformat(at.replace("Z", "+00:00"))
-        except ValueError:
-            return None
-    if not isinstance(at, datetime.datetime):
-        return None
-    if at.tzinfo is not None:
-        at = at.astimezone(datetime.UTC).replace(tzinfo=None)
-    return at
-
-
-def timeline_page(entity: str, record_id: int, before=None, limit: int = TIMELINE_PAGE
-                  ) -> tuple[list[dict], dict | None]:
-    """``(items, last item when there are older ones)``: every plugin's timeline items of the
-    record, newest first (``peyvand_contacts.timeline.collect``, as the API pages them)."""
-    from ..timeline import collect
-
-    items, more = collect(entity, record_id, before, limit)
-    return items, (items[-1] if more else None)
+def _record_url(entity_id: str, record_id: int, tab: str | None = None) -> str:
+    url = url_for("peyvand_web.record_page", plugin="contacts", plural=PLURALS[entity_id],
+                  record_id=record_id)
+    return f"{url}?tab={tab}" if tab else url
 
 
 def _item_url(item: dict) -> str | None:
@@ -67,26 +43,139 @@ def _item_url(item: dict) -> str | None:
     if not entity_id or not record_id:
         return None
     entity = current_kernel().entities(current_tenant()).get(entity_id)
-    if entity is None:
+    if entity is None or permission_scope(entity_id, "read") == "none":
         return None
     return url_for("peyvand_web.record_page", plugin=entity.plugin, plural=entity.plural,
                    record_id=record_id)
 
 
-def render_timeline(entity, record):
-    before = _before(request.args.get("before"))
-    items, last = timeline_page(entity, record.id, before)
-    for item in items:
-        item["url"] = _item_url(item)
-    older = f"?tab=contacts.timeline&before={_cursor(last)}" if last else None
-    return render_template("contacts/_timeline.html", items=items, older=older,
-                           paged=before is not None)
+# --------------------------------------------------------------------------- timeline
 
+def render_timeline(entity, record):
+    from ..timeline import items as timeline_items
+
+    cursor = request.args.get("before") or None
+    try:
+        items, next_cursor = timeline_items(entity, record.id, limit=TIMELINE_PAGE,
+                                            cursor=cursor)
+    except InvalidRecord:           # a cursor that is not one of ours: the newest page
+        cursor = None
+        items, next_cursor = timeline_items(entity, record.id, limit=TIMELINE_PAGE)
+    for item in items:
+        if item.get("entity") == "contacts.note":
+            item["url"] = None          # shown in place; the Notes tab has them all
+        else:
+            item["url"] = _item_url(item)
+    older = f"?tab=contacts.timeline&before={next_cursor}" if next_cursor else None
+    return render_template("contacts/_timeline.html", items=items, older=older,
+                           paged=cursor is not None)
+
+
+# --------------------------------------------------------------------------- notes
+
+def _moods() -> list[tuple[str, str]]:
+    from ..notes import MOOD_LABELS, MOODS
+
+    lang = current_language()
+    return [(m, MOOD_LABELS[m].get(lang) or MOOD_LABELS[m]["en"]) for m in MOODS]
+
+
+def _authors(ids) -> dict[int, str]:
+    from peyvand_sdk import find_users
+
+    ids = sorted({i for i in ids if i})
+    if not ids:
+        return {}
+    return {u["id"]: u.get("display_name") or u["name"]
+            for u in find_users(ids=ids, active_only=False)}
+
+
+def render_notes(entity, record):
+    notes_service = service("contacts.note")
+    page = notes_service.list(filters={LINKS[entity]: str(record.id)}, sort="-id",
+                              limit=NOTES_PAGE, cursor=request.args.get("cursor") or None)
+    hidden = hidden_fields("contacts.note")
+    moods = dict(_moods())
+    authors = _authors(r.get("owner_id") for r in page.rows)
+    notes = [{"id": r["id"], "body": r.get("body"), "mood": r.get("mood"),
+              "mood_label": moods.get(r.get("mood")), "at": r.get("created_at"),
+              "author": authors.get(r.get("owner_id"))} for r in page.rows]
+    can_add = (permission_scope("contacts.note", "create") != "none"
+               and "body" not in hidden)
+    more = f"?tab=contacts.notes&cursor={page.next_cursor}" if page.next_cursor else None
+    return render_template(
+        "contacts/_notes.html", notes=notes, can_add=can_add, more=more,
+        moods=_moods() if "mood" not in hidden else [],
+        action=url_for("contacts_web.add_note", plural=PLURALS[entity], record_id=record.id),
+        paged=bool(request.args.get("cursor")))
+
+
+def add_note(plural: str, record_id: int):
+    """Add a note to a person or an organisation (the Notes tab's form)."""
+    entity_id = {v: k for k, v in PLURALS.items()}.get(plural)
+    if entity_id is None:
+        abort(404)
+    require_permission("contacts.note", "create")
+    service(entity_id).get(record_id)                 # 404 outside the user's scope
+    data = {LINKS[entity_id]: record_id, "body": (request.form.get("body") or "").strip(),
+            "mood": request.form.get("mood") or None}
+    if data["mood"] is None:
+        data.pop("mood")
+    if not data["body"]:
+        flash(_("Write the note first."), "error")
+        return redirect(_record_url(entity_id, record_id, "contacts.notes"))
+    try:
+        with tenant_db.atomic():
+            service("contacts.note").create(data, via="web")
+    except InvalidRecord as exc:
+        flash(_("The note was not saved: %(reason)s", reason=error_text(exc.errors)), "error")
+    else:
+        flash(_("Note added."), "success")
+    return redirect(_record_url(entity_id, record_id, "contacts.notes"))
+
+
+# --------------------------------------------------------------------------- vCard
+
+def vcard(record_id: int):
+    """A person as a vCard 3.0 file (``vcards.to_vcard``), as the user may see them."""
+    from flask import current_app
+
+    from ..models import Organization
+    from ..vcards import to_vcard
+
+    row = service("contacts.person").to_dict(service("contacts.person").get(record_id))
+    org = None
+    if row.get("organization_id") and permission_scope("contacts.organization",
+                                                        "read") != "none":
+        org = (Organization.select(Organization.name)
+               .where(Organization.id == row["organization_id"]).scalar())
+    response = current_app.response_class(to_vcard(row, org).encode("utf-8"),
+                                          mimetype="text/vcard")
+    response.headers["Content-Type"] = "text/vcard; charset=utf-8"
+    response.headers["Content-Disposition"] = f'attachment; filename="person-{record_id}.vcf"'
+    return response
+
+
+def _vcard_url(record) -> str:
+    return url_for("contacts_web.vcard", record_id=record.id)
+
+
+# --------------------------------------------------------------------------- registration
 
 def record_tabs() -> list[dict]:
     tabs = []
-    for entity in ENTITIES:
+    for entity in PLURALS:
+        tabs.append({"id": "contacts.notes", "label": {"en": "Notes", "fa": "یادداشت‌ها"},
+                     "entity": entity, "permission": "contacts.note.read",
+                     "render": render_notes, "order": 10})
         tabs.append({"id": "contacts.timeline", "label": {"en": "Timeline", "fa": "گاه‌شمار"},
-                     "entity": entity, "render": render_timeline, "order": 10})
+                     "entity": entity, "render": render_timeline, "order": 20})
+    tabs.append({"id": "contacts.vcard", "label": {"en": "vCard (.vcf)",
+                                                   "fa": "کارت ویزیت (vCard)"},
+                 "entity": "contacts.person", "url": _vcard_url, "order": 90})
     return tabs
 
+
+def register(bp) -> None:
+    bp.add_url_rule("/<plural>/<int:record_id>/notes", "add_note", add_note, methods=["POST"])
+    bp.add_url_rule("/persons/<int:record_id>/vcard", "vcard", vcard)
