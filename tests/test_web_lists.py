@@ -212,7 +212,15 @@ def test_a_saved_view_keeps_filters_sort_and_columns_and_can_open_first(app):
     changed = post(client, f"/app/contacts/persons/views/{view_id}",
                    {"action": "update", "query": "sort=-id"}, page_url=url)
     assert "sort=-id" in changed.headers["Location"]
-    post(client, f"/app/contacts/persons/views/{view_id}", {"action": "delete"}, page_url=url)
+    # Deleting asks first, on a page of its own (no JavaScript needed); asking deletes nothing.
+    asked = post(client, f"/app/contacts/persons/views/{view_id}", {"action": "delete"},
+                 page_url=url)
+    assert asked.status_code == 200
+    question = _text(asked)
+    assert "نمای «نفرها» حذف شود؟" in question and 'name="confirmed" value="1"' in question
+    assert "نفرها" in _text(client.get("/app/contacts/persons?view="))
+    post(client, f"/app/contacts/persons/views/{view_id}",
+         {"action": "delete", "confirmed": "1"}, page_url=url)
     assert client.get("/app/contacts/persons").status_code == 200
     assert "نفرها" not in _text(client.get("/app/contacts/persons"))
 

@@ -5,6 +5,7 @@
 ``/admin/users``, ``/admin/teams``           :mod:`.admin_people`
 ``/admin/roles``                             :mod:`.admin_roles` (permission matrix, field rules)
 ``/admin/fields``                            :mod:`.admin_fields` (custom fields)
+``/admin/tags``, ``/admin/settings``         :mod:`.admin_settings` (tags, tenant settings)
 ``/admin/audit``                             :mod:`.admin_audit` (the audit trail)
 
 Every form carries the CSRF token (checked for every POST by :mod:`.session`), destructive
@@ -30,6 +31,8 @@ SECTIONS = (
     ("peyvand_web.admin_teams", N_("Teams")),
     ("peyvand_web.admin_roles", N_("Roles and permissions")),
     ("peyvand_web.admin_fields", N_("Custom fields")),
+    ("peyvand_web.admin_tags", N_("Tags")),
+    ("peyvand_web.admin_settings", N_("Settings")),
     ("peyvand_web.admin_audit", N_("Audit trail")),
 )
 
@@ -205,4 +208,4 @@ def admin_plugin_purge(name):
 
 
 # The other admin pages register on the same blueprint.
-from . import admin_audit, admin_fields, admin_people, admin_roles  # noqa: E402,F401,I001
+from . import admin_audit, admin_fields, admin_people, admin_roles, admin_settings  # noqa: E402,F401,I001

@@ -190,6 +190,19 @@ def change_view(plugin, plural, view_id):
         _write(run)
         flash(_("The view “%(name)s” is updated.", name=saved.name), "success")
         return redirect(view.url(**args, view=saved.id))
+    if action == "delete" and request.form.get("confirmed") != "1":
+        # Ask first, on a page of its own (works without JavaScript).
+        from flask import render_template
+
+        return render_template(
+            "peyvand/admin/confirm.html",
+            title=_("Delete the view “%(name)s”?", name=saved.name),
+            message=_("The saved view is deleted for everyone who sees it; the records in the "
+                      "list stay as they are."),
+            action=view.url("change_view", view_id=saved.id),
+            items=[_("List: %(name)s", name=view.label(plural=True))],
+            fields={"action": "delete", "confirmed": "1"}, button=_("Delete the view"),
+            cancel=view.url(**saved.args, view=saved.id), typed=None, extra=None)
     if action == "delete":
         def run():
             _audit(saved, "delete", {"name": (saved.name, None)})

@@ -19,7 +19,7 @@ from .i18n import _
 OFFERED = 300
 
 
-def _text_colour(colour: str) -> str:
+def text_colour(colour: str) -> str:
     """Black or white, whichever reads better on ``colour`` (``#rrggbb``)."""
     try:
         r, gr, b = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
@@ -48,7 +48,7 @@ def chips(view, record, row: dict) -> dict | None:
     shown = []
     for name in names:
         colour = colours.get(tag_key(name), "#e3ebf7")
-        shown.append({"name": name, "colour": colour, "text": _text_colour(colour)})
+        shown.append({"name": name, "colour": colour, "text": text_colour(colour)})
     can_edit = "tags" not in read_only and can(view.id, "update", record)
     offered = []
     if can_edit:
