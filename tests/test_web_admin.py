@@ -76,7 +76,11 @@ def test_plugins_disable_with_dependents_enable_refused_and_purge_typed(app):
     # Sales cannot come back before contacts: the kernel's own message says why.
     refused = post(admin, "/admin/plugins/sales/enable", {}, page_url="/admin/plugins")
     message = " ".join(_flashes(_text(admin.get(refused.headers["Location"]))))
-    assert "requires plugin 'contacts', which is not enabled" in message
+    assert message == "“Sales” needs “Contacts”, which is not enabled: enable it first."
+    persian = web_client(app, "parisa")
+    refused = post(persian, "/admin/plugins/sales/enable", {}, page_url="/admin/plugins")
+    message = " ".join(_flashes(_text(persian.get(refused.headers["Location"]))))
+    assert message == "«فروش» به «مخاطبین» نیاز دارد که فعال نیست: نخست آن را فعال کنید."
     assert kernel.state("sales") == "disabled"
     # Purging needs the plugin's name typed; an enabled plugin is refused.
     purge_page = _text(admin.get("/admin/plugins/sales/purge"))

@@ -121,10 +121,32 @@ def _refused(verb: str, name: str, exc: Exception):
     return redirect(url_for("peyvand_web.admin_plugins"))
 
 
+def _missing_dependencies(plugin: dict) -> str | None:
+    """Why ``plugin`` cannot be enabled yet, in the admin's language, when a plugin it needs is
+    not installed or not enabled (the kernel refuses the rest in its own words)."""
+    labels = {row["name"]: i18n.label(row["label"], row["name"]) for row in _plugin_rows()}
+    comma, quote = ("، ", "«%s»") if g.lang == "fa" else (", ", "“%s”")
+    title = labels.get(plugin["name"], plugin["name"])
+    absent = [f"{dep} {spec}".strip() for dep, spec, state in plugin["needs"]
+              if state == "missing"]
+    if absent:
+        return _("“%(name)s” needs %(names)s, which is not installed: ask whoever runs the "
+                 "server to install it.", name=title, names=comma.join(absent))
+    off = [labels.get(dep, dep) for dep, _spec, state in plugin["needs"] if state != "enabled"]
+    if off:
+        return _("“%(name)s” needs %(names)s, which is not enabled: enable it first.",
+                 name=title, names=comma.join(quote % n for n in off))
+    return None
+
+
 @blueprint.post("/admin/plugins/<name>/enable")
 def admin_plugin_enable(name):
     require_admin()
     plugin = _plugin(name)
+    refused = _missing_dependencies(plugin)
+    if refused:
+        flash(refused, "error")
+        return redirect(url_for("peyvand_web.admin_plugins"))
     try:
         done = kernel().enable(name, g.tenant)
     except PeyvandError as exc:
