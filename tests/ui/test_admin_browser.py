@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from web_kit import PASSWORD
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 pytestmark = pytest.mark.sqlite_only
 
@@ -69,3 +73,38 @@ def test_taking_the_export_right_away_in_the_role_matrix_takes_effect(live, new_
         admin.click("#explain button[type=submit]")
     result = admin.inner_text("#explain-result")
     assert "اجازه ندارید" in result and "contacts.person.export" in result
+
+
+def test_the_workspace_time_zone_is_changed_on_the_settings_page(live, new_page):
+    from peyvand.settings_store import values
+
+    page = new_page("maryam")
+    page.click('a[data-nav="admin"]')
+    page.click(".tabs a[href$='/admin/settings']")
+    zone = page.locator('select[name="peyvand.time_zone"]')
+    assert zone.input_value() == "Asia/Tehran"
+    zone.select_option("Asia/Dubai")
+    limit = page.locator('input[name="contacts.fuzzy_name_threshold"]')
+    limit.fill("بیست")                                             # not a number: refused
+    with page.expect_navigation():
+        page.click("#settings-form button[type=submit]")
+    assert "عدد صحیح" in page.inner_text('[data-setting="contacts.fuzzy_name_threshold"]')
+    with live.kernel.storage.bound("default"):
+        assert values(live.kernel, "default")["peyvand.time_zone"] == "Asia/Tehran"
+    page.locator('select[name="peyvand.time_zone"]').select_option("Asia/Dubai")
+    page.locator('input[name="contacts.fuzzy_name_threshold"]').fill("۸۵")
+    with page.expect_navigation():
+        page.click("#settings-form button[type=submit]")
+    assert "ذخیره شد" in page.inner_text(".flashes")
+    page.screenshot(path=str(ARTIFACTS / "admin-settings-fa.png"), full_page=True)
+    with live.kernel.storage.bound("default"):
+        current = values(live.kernel, "default")
+    assert current["peyvand.time_zone"] == "Asia/Dubai"
+    assert current["contacts.fuzzy_name_threshold"] == 85
+    page.goto(live.url + "/profile")
+    assert "Asia/Dubai" in page.inner_text('select[name="time_zone"] option[value=""]')
+    page.goto(live.url + "/admin/settings")   # put them back for this server's other tests
+    page.locator('select[name="peyvand.time_zone"]').select_option("Asia/Tehran")
+    page.locator('input[name="contacts.fuzzy_name_threshold"]').fill("0")
+    with page.expect_navigation():
+        page.click("#settings-form button[type=submit]")
