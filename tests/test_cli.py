@@ -45,8 +45,11 @@ def test_tenant_option_keeps_tenants_apart(peyvand_cli):
 def test_demo_enables_everything_and_loads_data(peyvand_cli):
     result = peyvand_cli("demo")
     assert result.exit_code == 0, result.output
-    assert "contacts: 8 people, 4 organisations" in result.output
+    assert "contacts: 8 people, 4 organisations, 4 notes" in result.output
     assert "sales: 4 deals" in result.output
+    # The demo shows tags and notes on the contact pages, like a business's data would.
+    tags = peyvand_cli("tags", "list").output
+    assert "مشتری ویژه" in tags and "Export" in tags
     again = peyvand_cli("demo")  # idempotent: no second copy of the demo business
     assert "contacts:" not in again.output
 

@@ -1,6 +1,6 @@
 """A small Persian/English demo business for `peyvand demo`."""
 
-from .models import Detail, Organization, Person
+from .models import Detail, Note, Organization, Person
 
 ORGANIZATIONS = [
     ("بازرگانی نوین پارس", "تهران", "info@novinpars.ir", "+982188776655"),
@@ -34,6 +34,16 @@ ORGANIZATION_DETAILS = {
 }
 
 
+# Tags on some people (created with the palette's colours) and notes after calls, with a mood.
+PERSON_TAGS = {0: ["مشتری ویژه", "تهران"], 1: ["مشتری ویژه"], 2: ["Export"], 6: ["تهران"]}
+PERSON_NOTES = {
+    0: [("تماس گرفتم؛ پیش‌فاکتور ۲۰ دستگاه را تا شنبه می‌خواهد.", "satisfied"),
+        ("از تأخیر ارسال سفارش قبلی گله داشت؛ قول پیگیری دادم.", "unsatisfied")],
+    1: [("جلسه حضوری خوب بود؛ برای قرارداد سالانه آماده است.", "happy")],
+    2: [("Asked for a quote in euros; call back next week.", "neutral")],
+}
+
+
 def _details(entity: str, record_id: int, items) -> list[dict]:
     rows = []
     for position, (kind, type_, value) in enumerate(items):
@@ -64,4 +74,19 @@ def load() -> str | None:
     for index, items in ORGANIZATION_DETAILS.items():
         details += _details("organization", orgs[index].id, items)
     Detail.insert_many(details).execute()
-    return f"{len(PEOPLE)} people, {len(ORGANIZATIONS)} organisations"
+    people = list(Person.select().order_by(Person.id))
+    for index, items in PERSON_NOTES.items():
+        for body, mood in items:
+            Note.create(person=people[index], body=body, mood=mood)
+    _tag(people)
+    return (f"{len(PEOPLE)} people, {len(ORGANIZATIONS)} organisations, "
+            f"{sum(map(len, PERSON_NOTES.values()))} notes")
+
+
+def _tag(people) -> None:
+    """Tags go on through the record service, as a user's would: the kernel creates them."""
+    from peyvand_sdk import current_kernel, current_tenant
+
+    service = current_kernel().service("contacts.person", current_tenant())
+    for index, names in PERSON_TAGS.items():
+        service.update(people[index].id, {"tags": names}, via="demo")
