@@ -5,6 +5,7 @@
 ``/app/<plugin>/<plural>/<id>``              record: fields, linked records, history
 ``/app/<plugin>/<plural>/<id>/edit``         form, with optimistic locking on the version
 ``/app/<plugin>/<plural>/<id>/delete``       confirmation, then to the trash
+``/app/<plugin>/<plural>/trash``              the trash, with restore (:mod:`.trash_pages`)
 ``/app/<plugin>/<plural>/export``            CSV/XLSX of the filtered list (export right)
 ``?print=1`` on a list or a record           a clean print view (print right; audited)
 
@@ -330,6 +331,7 @@ def list_page(plugin, plural):
             k: v for k, v in filters.items() if k != "id__in"}),
         any_filter=any_filter, search_capped=ids is not None and len(ids) >= SEARCH_LIMIT,
         can_create=can(view.id, "create"), can_export=can(view.id, "export"),
+        can_delete=can(view.id, "delete"),
         can_print=can(view.id, "print"), dash=forms.DASH,
         sort_link=lambda column: _sort_link(view, state, column),
         page_link=lambda cursor=None, before=None: _page_link(cursor, before=before),
@@ -717,7 +719,8 @@ def delete_record(plugin, plural, record_id):
     row = view.service.to_dict(record)
     if request.method == "POST":
         _write(lambda: view.service.delete(record_id, via="web"))
-        flash(_("“%(title)s” is in the trash. It can be restored for %(days)s days.",
+        flash(_("“%(title)s” is in the trash. It can be restored from the list's Trash for "
+                "%(days)s days.",
                 title=record_title(view, row), days=_kernel().settings.trash_days), "success")
         return redirect(view.url())
     return render_template("peyvand/delete.html", view=view, record=record,
