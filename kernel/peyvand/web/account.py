@@ -334,8 +334,13 @@ def web_manifest():
         "display": "standalone",
         "background_color": "#f6f7fb",
         "theme_color": "#1f4e79",
+        "id": "/",
         "icons": [{"src": url_for("static", filename="peyvand/icon.svg"), "sizes": "any",
-                   "type": "image/svg+xml", "purpose": "any"}],
+                   "type": "image/svg+xml", "purpose": "any"},
+                  {"src": url_for("static", filename="peyvand/icon-192.png"),
+                   "sizes": "192x192", "type": "image/png", "purpose": "any"},
+                  {"src": url_for("static", filename="peyvand/icon-512.png"),
+                   "sizes": "512x512", "type": "image/png", "purpose": "any"}],
     })
     response.mimetype = "application/manifest+json"
     return response
