@@ -144,7 +144,8 @@ def test_schemas_match_the_marshmallow_schemas(peyvand_app, peyvand_client):
     assert person["lifecycle_stage"]["enum"] == ["subscriber", "lead", "customer",
                                                  "former_customer"]
     assert person["organization_id"]["type"] == ["integer", "null"]
-    assert person["consent_sms"] == {"type": "boolean"}
+    assert person["consent_sms"] == {"type": "boolean", "title": "Agrees to SMS",
+                                     "x-label-fa": "رضایت دریافت پیامک"}   # its label
 
 
 def test_answers_of_the_api_conform_to_the_document(peyvand_client):
