@@ -15,6 +15,8 @@ MENU_ITEMS = [
      "order": 20},
     {"id": "contacts.import", "label": {"en": "Import contacts", "fa": "درون‌ریزی مخاطبین"},
      "url": "/app/contacts/import", "permission": "contacts.person.import", "order": 30},
+    {"id": "contacts.vcard_import", "label": {"en": "Import a vCard", "fa": "درون‌ریزی vCard"},
+     "url": "/app/contacts/import/vcard", "permission": "contacts.person.create", "order": 35},
     {"id": "contacts.duplicates", "label": {"en": "Duplicates", "fa": "تکراری‌ها"},
      "url": "/app/contacts/duplicates", "permission": "contacts.person.read", "order": 40},
 ]

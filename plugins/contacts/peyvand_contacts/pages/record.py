@@ -5,8 +5,9 @@ vCard download (a link tab).
 A tab is rendered only when it is opened (``?tab=contacts.notes``). *Notes* lists the
 contact's notes (as the viewer may read them: a salesperson their own, a manager their team's)
 with the customer's mood, and a form to add one. *Timeline* shows every plugin's items
-(:func:`peyvand_contacts.timeline.items`: notes, imports, deals, leads, activities…), newest
-first, a page at a time, with an "Older" link carrying the last item shown as its cursor.
+(:func:`peyvand_contacts.timeline.items`: notes, imports, merges, deals, leads, activities…),
+newest first, a page at a time, with an "Older" link carrying the last item shown as its
+cursor; each item with the name of its kind (:func:`peyvand_contacts.timeline.kind_label`).
 """
 
 from __future__ import annotations
@@ -61,9 +62,14 @@ def render_timeline(entity, record):
     except InvalidRecord:           # a cursor that is not one of ours: the newest page
         cursor = None
         items, next_cursor = timeline_items(entity, record.id, limit=TIMELINE_PAGE)
+    from ..timeline import kind_label
+
     for item in items:
+        item["kind_label"] = kind_label(item)
         if item.get("entity") == "contacts.note":
             item["url"] = None          # shown in place; the Notes tab has them all
+        elif str(item.get("key", "")).startswith("contacts.merge:") and item.get("id"):
+            item["url"] = url_for("contacts_web.merge_detail", merge_id=item["id"])
         else:
             item["url"] = _item_url(item)
     older = f"?tab=contacts.timeline&before={next_cursor}" if next_cursor else None
