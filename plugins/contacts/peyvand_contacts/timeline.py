@@ -33,7 +33,7 @@ MAX_LIMIT = 100
 #: The most items asked of the plugins for one page (when many share one moment).
 MAX_ASK = 10_000
 #: The names of contacts' own kinds of item (msgids of the plugin's catalogue).
-KIND_LABELS = {"note": N_("Note"), "created": N_("Created"), "import": N_("Imported"),
+KIND_LABELS = {"note": N_("Note"), "created": N_("New contact"), "import": N_("Imported"),
                "merge": N_("Merged"), "merge_undone": N_("Merge undone")}
 
 
@@ -194,7 +194,7 @@ def contribute(entity_id: str, record_id: int, before, limit: int) -> list[dict]
     created = model.select(model.id, model.created_at).where(model.id == record_id).first()
     if created is not None and (before is None or created.created_at <= before[0]):
         out.append({"at": created.created_at, "key": f"{entity_id}:{record_id}:created",
-                    "kind": "created", "label": _("Created"), "entity": entity_id,
+                    "kind": "created", "label": _("New contact"), "entity": entity_id,
                     "id": record_id,
                     "title": _("Added to the contacts"), "summary": None})
     imports = (ImportItem.select(ImportItem.id, ImportItem.action, ImportBatch.id,
