@@ -28,7 +28,12 @@ def contacts_messages() -> set[str]:
             found.update(m for m in message if m)
         elif message:
             found.add(message)
-    return found | entity_messages([PERSON, ORGANIZATION])
+    # The lists (emails, phones, addresses) as messages name them (``messages.field_term``).
+    from peyvand_contacts.details import BY_ENTITY
+    from peyvand_contacts.messages import humanize
+
+    lists = {humanize(name) for details in BY_ENTITY.values() for name in details.fields}
+    return found | lists | entity_messages([PERSON, ORGANIZATION])
 
 
 def test_every_contacts_page_message_has_a_persian_translation():
