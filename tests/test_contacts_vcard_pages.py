@@ -1,4 +1,4 @@
-"""Importing a .vcf on the web (``/app/contacts/import/vcard``): one line per card — created,
+"""Importing a .vcf on the web (``/app/contacts/vcard-import``): one line per card — created,
 a likely duplicate named and linked, or not created with the card's number, name and
 reason — in the user's language; files that cannot be read create nothing; only users who
 may create people see the link and the page. (tests/ui/test_contacts_browser.py drives it in a
@@ -12,7 +12,7 @@ import re
 import pytest
 from web_kit import csrf, web_client
 
-URL = "/app/contacts/import/vcard"
+URL = "/app/contacts/vcard-import"
 CARDS = ("BEGIN:VCARD\r\nVERSION:3.0\r\nN:کریمی;سارا;;;\r\nFN:سارا کریمی\r\n"
          "TEL;TYPE=CELL:0935 111 2233\r\nEND:VCARD\r\n"
          "BEGIN:VCARD\r\nVERSION:3.0\r\nN:Miller;John;;;\r\nFN:John Miller\r\n"

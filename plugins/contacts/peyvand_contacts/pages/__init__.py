@@ -9,7 +9,7 @@ add what is particular to contacts, under ``/app/contacts/``:
   field, preview, confirm) and the merges with their undo (:mod:`.dedupe`);
 * ``import`` — the import wizard: upload, mapping, preview, run with live progress, result
   with the error report and undo (:mod:`.imports`);
-* ``import/vcard`` — import a .vcf (one card or many), with what became of each card
+* ``vcard-import`` — import a .vcf (one card or many), with what became of each card
   (:mod:`.vcards`);
 * the Notes and Timeline tabs of a person's and an organisation's record page, and
   ``<plural>/<id>/notes`` where the Notes tab's form adds a note (:mod:`.record`).

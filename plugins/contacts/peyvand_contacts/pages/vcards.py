@@ -1,6 +1,6 @@
 """Import a .vcf (a phone's address book, one card or many) from the web workspace.
 
-``/app/contacts/import/vcard``: the user (who may create people) uploads the file and sees a
+``/app/contacts/vcard-import``: the user (who may create people) uploads the file and sees a
 line per card: created (linked), with a warning naming the people already in the CRM it may
 duplicate (linked, and a link to merge them), or not created and why (the card's number and
 name, and each problem). The work is the API's (:func:`peyvand_contacts.vcards.import_cards`,
@@ -78,4 +78,4 @@ def vcard_import():
 
 
 def register(bp) -> None:
-    bp.add_url_rule("/import/vcard", "vcard_import", vcard_import, methods=["GET", "POST"])
+    bp.add_url_rule("/vcard-import", "vcard_import", vcard_import, methods=["GET", "POST"])
