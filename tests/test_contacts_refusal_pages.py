@@ -136,3 +136,17 @@ def test_an_import_undo_refused_says_why_in_persian(app):
     assert (f"شخص {number} پس از درون‌ریزی ویرایش شده است (آن زمان نسخهٔ ۱، اکنون ۲)"
             in message)
     assert "cannot undo" not in message and "was changed" not in message
+
+
+def test_an_unreadable_import_file_is_refused_in_persian(app):
+    from test_contacts_import_pages import upload
+
+    client = web_client(app, "boss")
+    answer = upload(client, "نام,موبایل,نام\r\nعلی,0912,رضا\r\n".encode(), name="people.csv")
+    assert answer.status_code == 422
+    [message] = flashes(text(answer))
+    assert message == ("فایل خوانده نمی‌شود: people.csv: ستون ۳ (C) همان عنوان "
+                       "&#39;نام&#39; ستون ۱ (A) را دارد؛ عنوان ستون‌ها باید یکتا باشد")
+    answer = upload(client, b"PK\x03\x04 broken", name="people.xlsx")
+    [message] = flashes(text(answer))
+    assert "people.xlsx: این فایل .xlsx خوانده نمی‌شود؛ شاید خراب باشد" in message

@@ -17,10 +17,12 @@ def contacts_messages() -> set[str]:
 
     found = set()
     # The pages, and the lower layers whose messages the pages show translated (merging,
-    # importing, vCards, the timeline: ``messages.Message`` templates marked with ``N_``).
+    # importing and its readers, vCards, the timeline: ``messages.Message`` templates marked
+    # with ``N_``).
     methods = [("pages/**.py", "python"), ("merging.py", "python"), ("vcards.py", "python"),
                ("timeline.py", "python"), ("importing/jobs.py", "python"),
                ("importing/pipeline.py", "python"),
+               ("importing/readers.py", "python"),
                ("templates/**.html", "jinja2.ext:babel_extract")]
     for _file, _line, message, _comments, _context in extract_from_dir(
             str(PACKAGE), methods, options_map={"templates/**.html": {"trimmed": "false"}}):

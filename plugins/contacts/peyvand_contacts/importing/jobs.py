@@ -438,8 +438,9 @@ def preview(form, files, rows: int = 20) -> dict:
             {**options, "dry_run": True}, preview_rows=rows, max_rows=rows),
             hooks=current_kernel().hooks(current_tenant()))
     except ImportFailed as exc:
-        raise InvalidRecord({"mapping" if "mapping" in str(exc) else "file": [str(exc)]}
-                            ) from None
+        error = InvalidRecord({"mapping" if "mapping" in str(exc) else "file": [str(exc)]})
+        error.message = exc.message          # the pages translate it
+        raise error from None
     return {"file_name": result.file_name, "format": result.format,
             "encoding": result.encoding, "headers": list(result.mapping),
             "mapping": result.mapping, "not_imported": result.not_imported,

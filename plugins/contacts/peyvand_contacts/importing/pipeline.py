@@ -588,7 +588,7 @@ def import_people(source, *, filename: str | None = None,
         source_file = read_rows(source, filename=filename, encoding=options.encoding,
                                 sheet=options.sheet)
     except ImportFileError as exc:
-        raise ImportFailed(str(exc)) from None
+        raise ImportFailed(exc.message or str(exc)) from None
     _bind_entity()
     custom = custom_fields(PERSON.id)
     with source_file:
@@ -609,7 +609,7 @@ def import_people(source, *, filename: str | None = None,
         try:
             rows = _normalise_rows(source_file, mapping, options, result, progress, custom)
         except ImportFileError as exc:    # found while reading on: bad bytes, a broken row
-            raise ImportFailed(str(exc)) from None
+            raise ImportFailed(exc.message or str(exc)) from None
     planner = _Planner(options, result, hooks, custom)
     planner.plan(rows)
     del rows
