@@ -150,3 +150,21 @@ def test_only_users_who_may_create_people_see_the_link_and_may_import(app):
         assert {p.owner_id for p in Person.select()} == {reza}
     admin = web_client(app, "boss")
     assert 'data-menu="contacts.vcard_import"' in text(admin.get("/"))
+
+
+def test_the_import_page_hides_the_vcard_link_from_importers_who_may_not_create(app):
+    from peyvand.identity import Grant, Role
+
+    kernel = app.extensions["peyvand"]
+    with kernel.storage.bound("default"):
+        manager = Role.get(Role.key == "manager").id
+        changed = (Grant.update(scope="none")
+                   .where((Grant.role == manager)
+                          & (Grant.permission == "contacts.person.create")).execute())
+        assert changed == 1
+    kernel.bump_generation()
+    mina = web_client(app, "mina", roles=("manager",))
+    page = text(mina.get("/app/contacts/import"))            # may import, not create
+    assert "import-upload" in page and "data-vcard-import" not in page
+    assert 'data-menu="contacts.vcard_import"' not in page
+    assert mina.get(URL).status_code == 403
