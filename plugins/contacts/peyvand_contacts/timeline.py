@@ -185,7 +185,9 @@ def contribute(entity_id: str, record_id: int, before, limit: int) -> list[dict]
         if mood:
             from peyvand_sdk import current_language
 
-            title = f"{title} · {MOOD_LABELS[mood].get(current_language(), mood)}"
+            # The label already says "Note": the title says how the customer was.
+            title = _("Customer's mood: %(mood)s",
+                      mood=MOOD_LABELS[mood].get(current_language(), mood))
         out.append({"at": note.created_at, "key": f"contacts.note:{note.id}", "kind": "note",
                     "label": _("Note"), "entity": "contacts.note", "id": note.id,
                     "title": title,
