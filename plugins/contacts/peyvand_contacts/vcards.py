@@ -213,27 +213,39 @@ def import_cards(text: str, via: str = "api") -> dict:
     return {"created": created, "cards": out}
 
 
-def register(bp) -> None:
-    from flask import current_app, g, request
+def vcard_response(record_id: int):
+    """The person as a vCard 3.0 download, as the acting user may see them: fields hidden from
+    them left out, and the organisation's name only when they may read that organisation."""
+    from flask import current_app
 
-    from peyvand_sdk import current_kernel, current_tenant
+    from peyvand_sdk import Forbidden, RecordNotFound, current_kernel, current_tenant
+
+    kernel, tenant = current_kernel(), current_tenant()
+    people = kernel.service("contacts.person", tenant)
+    row = people.to_dict(people.get(record_id))
+    org = None
+    if row.get("organization_id"):
+        organizations = kernel.service("contacts.organization", tenant)
+        try:
+            org = organizations.to_dict(organizations.get(row["organization_id"])).get("name")
+        except (Forbidden, RecordNotFound):
+            org = None
+    response = current_app.response_class(to_vcard(row, org).encode("utf-8"),
+                                          mimetype="text/vcard")
+    response.headers["Content-Type"] = "text/vcard; charset=utf-8"
+    response.headers["Content-Disposition"] = f'attachment; filename="person-{record_id}.vcf"'
+    return response
+
+
+def register(bp) -> None:
+    from flask import g, request
+
+    from peyvand_sdk import current_kernel
 
     @bp.get("/persons/<int:record_id>/vcard")
     def person_vcard(record_id: int):
         """The person as a vCard 3.0 (``text/vcard``, UTF-8)."""
-        from .models import Organization
-
-        service = current_kernel().service("contacts.person", current_tenant())
-        row = service.to_dict(service.get(record_id))
-        org = None
-        if row.get("organization_id"):
-            org = (Organization.select(Organization.name)
-                   .where(Organization.id == row["organization_id"]).scalar())
-        response = current_app.response_class(to_vcard(row, org).encode("utf-8"),
-                                              mimetype="text/vcard")
-        response.headers["Content-Type"] = "text/vcard; charset=utf-8"
-        response.headers["Content-Disposition"] = f'attachment; filename="person-{record_id}.vcf"'
-        return response
+        return vcard_response(record_id)
 
     @bp.post("/persons/vcard")
     def persons_from_vcard():

@@ -143,23 +143,10 @@ def add_note(plural: str, record_id: int):
 # --------------------------------------------------------------------------- vCard
 
 def vcard(record_id: int):
-    """A person as a vCard 3.0 file (``vcards.to_vcard``), as the user may see them."""
-    from flask import current_app
+    """A person as a vCard 3.0 file, as the user may see them (``vcards.vcard_response``)."""
+    from ..vcards import vcard_response
 
-    from ..models import Organization
-    from ..vcards import to_vcard
-
-    row = service("contacts.person").to_dict(service("contacts.person").get(record_id))
-    org = None
-    if row.get("organization_id") and permission_scope("contacts.organization",
-                                                        "read") != "none":
-        org = (Organization.select(Organization.name)
-               .where(Organization.id == row["organization_id"]).scalar())
-    response = current_app.response_class(to_vcard(row, org).encode("utf-8"),
-                                          mimetype="text/vcard")
-    response.headers["Content-Type"] = "text/vcard; charset=utf-8"
-    response.headers["Content-Disposition"] = f'attachment; filename="person-{record_id}.vcf"'
-    return response
+    return vcard_response(record_id)
 
 
 def _vcard_url(record) -> str:
