@@ -160,6 +160,15 @@ def test_notes_follow_the_users_rights(app):
         "csrf_token": csrf(seller.get("/")), "body": "یادداشت من"})
     page = text(seller.get(f"/app/contacts/persons/{own}?tab=contacts.notes"))
     assert "یادداشت من" in page and "یادداشت مدیر" not in page
+    # Their own note has Edit and Delete (the generic note pages), which work.
+    [mine] = re.findall(r'<li data-note="(\d+)"', page)
+    assert f'href="/app/contacts/notes/{mine}/edit"' in page
+    assert f'href="/app/contacts/notes/{mine}/delete"' in page
+    assert seller.get(f"/app/contacts/notes/{mine}/edit").status_code == 200
+    # A read-only role sees the admin's note without them.
+    reader_page = text(web_client(app, "mina", roles=("readonly",)).get(
+        f"/app/contacts/persons/{own}?tab=contacts.notes"))
+    assert "یادداشت مدیر" in reader_page and "/edit" not in reader_page.split("note-list")[1]
     # Someone else's person: not found, and nothing written.
     answer = seller.post(f"/app/contacts/persons/{other}/notes", data={
         "csrf_token": csrf(seller.get("/")), "body": "x"})

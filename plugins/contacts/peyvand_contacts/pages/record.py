@@ -16,6 +16,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 
 from peyvand_sdk import (
     InvalidRecord,
+    current_actor,
     current_kernel,
     current_language,
     current_tenant,
@@ -96,6 +97,17 @@ def _authors(ids) -> dict[int, str]:
             for u in find_users(ids=ids, active_only=False)}
 
 
+def _may(action: str, note: dict) -> bool:
+    """Whether the viewer may ``action`` this note (their scope: all, their team's, their own),
+    so its Edit and Delete links show only to those the generic pages would let through."""
+    scope = permission_scope("contacts.note", action)
+    if scope in ("none", "all"):
+        return scope == "all"
+    actor = current_actor()
+    return actor is not None and (note.get("owner_id") == actor.id or (
+        scope == "team" and note.get("team_id") in actor.teams))
+
+
 def render_notes(entity, record):
     notes_service = service("contacts.note")
     page = notes_service.list(filters={LINKS[entity]: str(record.id)}, sort="-id",
@@ -105,7 +117,12 @@ def render_notes(entity, record):
     authors = _authors(r.get("owner_id") for r in page.rows)
     notes = [{"id": r["id"], "body": r.get("body"), "mood": r.get("mood"),
               "mood_label": moods.get(r.get("mood")), "at": r.get("created_at"),
-              "author": authors.get(r.get("owner_id"))} for r in page.rows]
+              "author": authors.get(r.get("owner_id")),
+              "edit": _may("update", r) and url_for(
+                  "peyvand_web.edit_record", plugin="contacts", plural="notes", record_id=r["id"]),
+              "delete": _may("delete", r) and url_for(
+                  "peyvand_web.delete_record", plugin="contacts", plural="notes",
+                  record_id=r["id"])} for r in page.rows]
     can_add = (permission_scope("contacts.note", "create") != "none"
                and "body" not in hidden)
     more = f"?tab=contacts.notes&cursor={page.next_cursor}" if page.next_cursor else None
