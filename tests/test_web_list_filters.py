@@ -144,6 +144,9 @@ def test_chosen_filters_apply_show_as_chips_and_each_chip_removes_its_filter(app
     assert _rows(_text(client.get(removal))) == ["Karimi", "Rostami"]
     # The filter form keeps them: the controls carry them, not hidden copies as well.
     assert page.count('name="lifecycle_stage"') == 1
+    # Several stages typed in the address: named in the chip too.
+    page = _text(client.get(f"{PEOPLE}?view=&lifecycle_stage__in=lead,customer"))
+    assert "مرحله مشتری: <bdi>سرنخ، مشتری</bdi>" in page and len(_rows(page)) == 4
     # Yes/no, tag, linked record by name.
     assert _rows(_text(client.get(f"{PEOPLE}?view=&consent_sms=true"))) == ["Karimi"]
     page = _text(client.get(f"{PEOPLE}?view=&tag=VIP"))

@@ -261,8 +261,10 @@ def _filter_chips(view: EntityView, args=None) -> list[dict]:
         elif meta is not None and meta.kind == "link" and not op:
             shown = _titles(meta.link_entity, [value]).get(int(value)) if value.isdigit() \
                 else value
-        elif meta is not None and meta.kind in ("select", "checkboxes") and not op:
-            shown = forms.choice_label(value)
+        elif meta is not None and meta.kind in ("select", "checkboxes") and op in ("", "in"):
+            comma = "، " if i18n.current_language() == "fa" else ", "
+            shown = comma.join(forms.choice_label(v) for v in value.split(",")) if op \
+                else forms.choice_label(value)
         elif meta is not None and meta.kind == "checkbox" and not op:
             lowered = value.strip().lower()
             shown = _("Yes") if lowered in TRUTHY else _("No") if lowered in FALSY else value
