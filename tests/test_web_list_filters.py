@@ -157,6 +157,15 @@ def test_chosen_filters_apply_show_as_chips_and_each_chip_removes_its_filter(app
     assert _rows(page) == ["Karimi", "Sadeghi"]
     assert "سازمان: <bdi>دارای «آلفا»</bdi>" in page
     assert _rows(_text(client.get(f"{PEOPLE}?view=&organization_id__q=هیچ‌کجا"))) == []
+    # The tag menu follows a renamed, recoloured tag at once (it is cached between changes).
+    kernel = app.extensions["peyvand"]
+    with kernel.storage.bound("default"):
+        from peyvand.tags import find_tag, update_tag
+
+        update_tag(find_tag("VIP"), name="ویژه", colour="#fde68a")
+    tag = _control(_text(client.get(f"{PEOPLE}?view=")), "tag")
+    assert '<option value="ویژه" style="background:#fde68a;color:#111">ویژه</option>' in tag
+    assert ">VIP<" not in tag
 
 
 def test_owner_me_is_each_viewer_and_a_saved_view_keeps_the_filters(app):

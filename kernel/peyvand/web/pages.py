@@ -315,8 +315,9 @@ def _team_options(view: EntityView) -> tuple[list, bool]:
 def _tag_options() -> tuple[list, bool]:
     from ..tags import Tag
 
-    rows = list(Tag.select(Tag.name, Tag.colour).order_by(Tag.key)
-                .limit(FILTER_OPTIONS + 1).tuples())
+    # Tag changes move the generation (tags.py), which drops this.
+    rows = _kernel().cache(f"filter-tags:{g.tenant}:{FILTER_OPTIONS}", lambda: list(
+        Tag.select(Tag.name, Tag.colour).order_by(Tag.key).limit(FILTER_OPTIONS + 1).tuples()))
     return ([(name, name, colour, tagging.text_colour(colour))
              for name, colour in rows[:FILTER_OPTIONS]], len(rows) > FILTER_OPTIONS)
 
