@@ -132,6 +132,7 @@ def test_chosen_filters_apply_show_as_chips_and_each_chip_removes_its_filter(app
     assert _rows(page) == ["Karimi"]
     assert '<option value="customer" selected>' in _control(page, "lifecycle_stage")
     assert 'value="شیر"' in _control(page, "city__contains")
+    assert "<summary>پالایه‌ها (۲)</summary>" in page                # how many are chosen
     chips = re.findall(r'<span class="chip"[^>]*data-filter="([^"]+)">([^<]+)<bdi>([^<]+)</bdi>'
                        r' <a href="([^"]+)"', page)
     assert [(key, label, value) for key, label, value, _r in chips] == [
@@ -256,3 +257,34 @@ def test_the_search_box_offers_suggestions_and_still_works_without_javascript(ap
     form = re.search(r'<form class="global-search"[^>]*>', page).group(0)
     assert 'action="/search"' in form and 'method="get"' in form
     assert 'data-suggest="/search/suggest"' in form and 'data-suggest-label="پیشنهادها"' in form
+
+
+def test_custom_fields_get_filters_too(app):
+    made = _seed(app)
+    kernel = app.extensions["peyvand"]
+    with kernel.storage.bound("default"):
+        from peyvand.custom_fields import add_field
+
+        entities = kernel.entities("default")
+        add_field(entities, "contacts.person", "grade", "choice", label_en="Grade",
+                  label_fa="درجه", choices=("طلایی", "نقره‌ای"))
+        add_field(entities, "contacts.person", "vip_ok", "boolean", label_en="Approved",
+                  label_fa="تأییدشده")
+        add_field(entities, "contacts.person", "branch", "text", label_en="Branch",
+                  label_fa="شعبه")
+    kernel.bump_generation()
+    with kernel.storage.bound("default"):
+        people = kernel.service("contacts.person", "default")
+        people.update(made["Karimi"], {"cf_grade": "طلایی", "cf_vip_ok": True,
+                                       "cf_branch": "شعبه مرکزی"})
+        people.update(made["Ahmadi"], {"cf_grade": "نقره‌ای", "cf_branch": "شعبه غرب"})
+    client = web_client(app, "boss")
+    page = _text(client.get(f"{PEOPLE}?view="))
+    assert '<option value="طلایی">طلایی</option>' in _control(page, "cf_grade")
+    assert "<label>درجه" in page and "<label>شعبه" in page
+    assert '<option value="true">بله</option>' in _control(page, "cf_vip_ok")
+    _control(page, "cf_branch__contains")
+    assert _rows(_text(client.get(f"{PEOPLE}?view=&cf_grade=نقره‌ای"))) == ["Ahmadi"]
+    assert _rows(_text(client.get(f"{PEOPLE}?view=&cf_vip_ok=true"))) == ["Karimi"]
+    page = _text(client.get(f"{PEOPLE}?view=&cf_branch__contains=مرکز"))
+    assert _rows(page) == ["Karimi"] and "شعبه: <bdi>دارای «مرکز»</bdi>" in page

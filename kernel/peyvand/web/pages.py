@@ -227,7 +227,8 @@ def _removal_link(key: str) -> str:
 
     pairs = [(k, v) for k, v in request.args.items(multi=True)
              if k not in (key, "cursor", "before")]
-    return f"{request.path}?{urlencode(pairs)}" if pairs else f"{request.path}?view="
+    here = request.script_root + request.path
+    return f"{here}?{urlencode(pairs)}" if pairs else f"{here}?view="
 
 
 def _filter_chips(view: EntityView, args=None) -> list[dict]:
@@ -431,8 +432,7 @@ def _views_redirect(view: EntityView, default):
                  if k != "columns" and (v != "" or k == "view")]
         if args.getlist("columns"):
             pairs.append(("columns", ",".join(args.getlist("columns"))))
-        return redirect(f"{request.path}?{urlencode(pairs)}" if pairs
-                        else f"{request.path}?view=")
+        return redirect(f"{view.url()}?{urlencode(pairs)}" if pairs else view.url(view=""))
     return None
 
 
