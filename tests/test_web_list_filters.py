@@ -195,6 +195,19 @@ def test_owner_me_is_each_viewer_and_a_saved_view_keeps_the_filters(app):
     assert _rows(page) == ["Ahmadi"]
     assert 'data-filter="owner_id"' in page and 'data-filter="lifecycle_stage"' in page
     assert '<option value="customer" selected>' in _control(page, "lifecycle_stage")
+    # Taking the view's filters off, from the chips or the emptied menus, shows every record
+    # with the view marked changed, rather than opening the view's filters again.
+    here = opened.headers["Location"]
+    for chip in ("owner_id", "lifecycle_stage"):
+        link = re.search(rf'data-filter="{chip}">.*?<a href="([^"]+)"', page).group(1)
+        answer = teammate.get(link.replace("&amp;", "&"))
+        assert answer.status_code == 200
+        page = _text(answer)
+    everyone = ["Ahmadi", "Karimi", "Rostami", "Sadeghi"]
+    assert _rows(page) == everyone and "(تغییر کرده)" in page
+    emptied = teammate.get(f"{PEOPLE}?view={view_id}&q=&owner_id=&lifecycle_stage=")
+    assert emptied.status_code == 200 and _rows(_text(emptied)) == everyone
+    assert teammate.get(here).status_code == 200
 
 
 def test_owner_menu_lists_only_the_users_the_viewer_may_see(app):

@@ -227,6 +227,8 @@ def _removal_link(key: str) -> str:
 
     pairs = [(k, v) for k, v in request.args.items(multi=True)
              if k not in (key, "cursor", "before")]
+    if {k for k, _v in pairs} == {"view"}:
+        pairs.append(("q", ""))     # a saved view's own query would come back with ?view=N
     here = request.script_root + request.path
     return f"{here}?{urlencode(pairs)}" if pairs else f"{here}?view="
 
@@ -432,6 +434,8 @@ def _views_redirect(view: EntityView, default):
                  if k != "columns" and (v != "" or k == "view")]
         if args.getlist("columns"):
             pairs.append(("columns", ",".join(args.getlist("columns"))))
+        if [k for k, _v in pairs] == ["view"] and args["view"]:
+            return None     # every filter of a saved view taken off: not the view's query again
         return redirect(f"{view.url()}?{urlencode(pairs)}" if pairs else view.url(view=""))
     return None
 
