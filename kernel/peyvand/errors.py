@@ -25,9 +25,16 @@ class Veto(PeyvandError):
     """Raised by a ``before_*`` hook to refuse an operation.
 
     ``field`` names the field at fault when there is one, so the API can answer
-    ``{"errors": {field: [message]}}``.
+    ``{"errors": {field: [message]}}``. To refuse several fields at once (every bad field of a
+    form, not only the first), pass ``errors={field: [message, ...]}`` instead: the API then
+    answers with all of them (``message`` is a summary; ``field`` is the first key).
     """
 
-    def __init__(self, message: str, field: str | None = None):
+    def __init__(self, message: str = "", field: str | None = None,
+                 errors: dict[str, list[str]] | None = None):
+        self.errors = {k: list(v) if isinstance(v, list | tuple) else [str(v)]
+                       for k, v in (errors or {}).items()}
+        if not message and self.errors:
+            message = "; ".join(f"{k}: {' '.join(v)}" for k, v in self.errors.items())
         super().__init__(message)
-        self.field = field
+        self.field = field if field is not None or not self.errors else next(iter(self.errors))

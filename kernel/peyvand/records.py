@@ -481,7 +481,7 @@ class EntityService:
             self.hooks.before_record_save(entity=self.entity, record=record, changes=changes,
                                           action=action)
         except Veto as veto:
-            raise InvalidRecord({veto.field or "_schema": [str(veto)]}) from None
+            raise InvalidRecord(veto.errors or {veto.field or "_schema": [str(veto)]}) from None
 
     def _audit(self, record, action, changes, via, user):
         user = user or current_actor()

@@ -32,6 +32,13 @@ class RelatedData:
     fields: Mapping = {}
     follows: Mapping[str, str] = {}
     columns: tuple[str, ...] = ()
+    #: The fields the generic create/edit form lets the user edit, through :meth:`form_input`
+    #: and :meth:`form_value` (none by default: related data is then only shown).
+    form_fields: tuple[str, ...] = ()
+    #: ``{related field: (schema field, ...)}``: the schema fields the generic create/edit
+    #: form leaves out while it shows this object's inputs for that field (``{"phones":
+    #: ("phone",)}``), so the form writes the list only and never a single value beside it.
+    form_replaces: Mapping[str, tuple[str, ...]] = {}
 
     def empty(self, name: str):
         """The value of ``name`` for a record that has none (``[]`` by default)."""
@@ -57,6 +64,34 @@ class RelatedData:
         ``record``, after its row was written, inside the write's transaction. ``action`` is
         ``"create"`` or ``"update"``. ``before_record_save`` hooks saw these values in
         ``changes`` (``{field: (old, new)}``) and may have replaced them there."""
+        raise NotImplementedError
+
+    # -- the generic create/edit form (optional) ---------------------------------------------
+    def form_input(self, entity, name: str, value, errors: dict, add: bool = False):
+        """The inputs of field ``name`` (one of :attr:`form_fields`) on the generic create and
+        edit forms, as safe HTML (``markupsafe.Markup``, rendered inside the ``<form>`` after
+        the schema's fields; a plugin renders a template of its blueprint).
+
+        ``value`` is the API form of the field to show: the stored value on the edit form,
+        the empty value on the create form, and what :meth:`form_value` read from the
+        submitted form when the form is shown again (a refused save, or "add another").
+        ``errors`` is ``{key: [message]}`` in the user's language, the keys naming this
+        field's items as the API does (``phones[1].value``, ``phones``); show each beside its
+        input. ``add`` is true when the user pressed a submit button named ``_add`` whose
+        value is ``name``: the kernel shows the form again without saving, and the inputs
+        should offer one more empty item (a button that works without JavaScript). Only
+        called when the user may write the field and every schema field it replaces (none
+        hidden nor read-only by a field rule); otherwise the form shows those schema fields
+        as usual.
+        """
+        raise NotImplementedError
+
+    def form_value(self, entity, name: str, form):
+        """The value of field ``name`` (its API form, as the service update takes it) from
+        the submitted ``form`` (a ``werkzeug`` ``MultiDict``), for the fields whose inputs the
+        form showed. The kernel sends it with the schema's fields in one service write
+        (validation, field rules, optimistic locking, audit as for the API). Leave out empty
+        items the user did not fill in."""
         raise NotImplementedError
 
     def export_text(self, name: str, value) -> str | None:

@@ -30,6 +30,7 @@ from flask import (
     request,
     url_for,
 )
+from markupsafe import Markup
 
 from .. import audit
 from ..access import current_actor
@@ -697,7 +698,7 @@ def record_page(plugin, plural, record_id):
 def _record_tabs(view: EntityView, record, row: dict):
     """``(tabs, current tab id, its HTML)``: "Details", the plugins' tabs the user may see
     (``register_record_tabs``), "History". Only the current tab is rendered."""
-    from markupsafe import Markup, escape
+    from markupsafe import escape
 
     from . import contrib, menu
 
@@ -768,12 +769,40 @@ def _model_default(view: EntityView, name: str):
     return None if callable(default) else default
 
 
-def _form_fields(view: EntityView, row: dict | None, creating: bool = False
-                 ) -> list[FormField]:
+def _related_inputs(view: EntityView) -> dict:
+    """``{field: RelatedData}``: the related fields the form edits (those whose owner offers
+    inputs, when the user may write them and every schema field they replace)."""
     hidden, read_only = view.service.field_rules()
+    closed = hidden | read_only
+    out = {}
+    for rel in view.service.related:
+        for name in rel.form_fields:
+            if name in rel.fields and name not in closed and \
+                    not closed.intersection(rel.form_replaces.get(name, ())):
+                out[name] = rel
+    return out
+
+
+def _render_related(view: EntityView, inputs: dict, values: dict, errors: dict,
+                    add: str | None = None) -> list:
+    """The HTML of each related field's inputs, with the errors that name it."""
+    out = []
+    for name, rel in inputs.items():
+        mine = {k: v for k, v in errors.items()
+                if k == name or k.startswith((name + "[", name + "."))}
+        value = values[name] if name in values else rel.empty(name)
+        out.append(Markup(rel.form_input(view.entity, name, value, mine, add=add == name)))
+    return out
+
+
+def _form_fields(view: EntityView, row: dict | None, creating: bool = False,
+                 inputs: dict | None = None) -> list[FormField]:
+    hidden, read_only = view.service.field_rules()
+    replaced = {f for name, rel in (inputs or {}).items()
+                for f in rel.form_replaces.get(name, ())}
     out = []
     for meta in view.metas:
-        if meta.name in hidden or meta.kind == "related":
+        if meta.name in hidden or meta.kind == "related" or meta.name in replaced:
             continue
         stored = (row or {}).get(meta.name)
         if creating and stored is None:
@@ -802,9 +831,11 @@ def _refill(fields: list[FormField], form, errors: dict) -> None:
         ff.errors = errors.get(ff.meta.name, [])
 
 
-def _save(view: EntityView, fields, record_id=None):
-    """``(record, errors)`` for the submitted form."""
+def _save(view: EntityView, fields, record_id=None, inputs: dict | None = None):
+    """``(record, errors)`` for the submitted form (its related inputs written with the
+    schema's fields, in the same service call)."""
     data, errors = forms.parse(fields, request.form, creating=record_id is None)
+    data.update(_related_values(view, inputs))
     if errors:
         return None, errors
     try:
@@ -816,6 +847,12 @@ def _save(view: EntityView, fields, record_id=None):
                                                   via="web")), {}
     except InvalidRecord as exc:
         return None, forms.translated_errors(exc.errors)
+
+
+def _related_values(view: EntityView, inputs: dict | None) -> dict:
+    """What the related inputs of the submitted form hold, in API form."""
+    return {name: rel.form_value(view.entity, name, request.form)
+            for name, rel in (inputs or {}).items()}
 
 
 @dataclass(frozen=True)
@@ -872,17 +909,24 @@ def new_record(plugin, plural):
     view = _view(plugin, plural)
     _require(view.id, "create")
     defaults = {k: v for k, v in request.args.items() if k in view.by_name}
-    fields = _form_fields(view, defaults or None, creating=True)
-    errors = {}
-    if request.method == "POST":
-        record, errors = _save(view, fields)
+    inputs = _related_inputs(view)
+    fields = _form_fields(view, defaults or None, creating=True, inputs=inputs)
+    errors, related = {}, {}
+    add = request.form.get("_add") if request.method == "POST" else None
+    if add is not None:  # "add another": show what was typed again, with one more item
+        related = _related_values(view, inputs)
+        _refill(fields, request.form, {})
+    elif request.method == "POST":
+        record, errors = _save(view, fields, inputs=inputs)
         if record is not None:
             flash(_("Saved."), "success")
             return redirect(view.url("record_page", record_id=record.id))
+        related = _related_values(view, inputs)
         _refill(fields, request.form, errors)
     return render_template("peyvand/form.html", view=view, fields=fields, record=None,
                            errors=errors, title=_("New %(entity)s", entity=view.label()),
                            date_example=i18n.date_example(),
+                           related_inputs=_render_related(view, inputs, related, errors, add),
                            form_parts=form_parts(view.id, "create")), (422 if errors else 200)
 
 
@@ -892,11 +936,16 @@ def edit_record(plugin, plural, record_id):
     _require(view.id, "update")
     record = view.service.get(record_id, action="update")
     row = view.service.to_dict(record)
-    fields = _form_fields(view, row)
-    errors = {}
-    if request.method == "POST":
+    inputs = _related_inputs(view)
+    fields = _form_fields(view, row, inputs=inputs)
+    errors, related = {}, row
+    add = request.form.get("_add") if request.method == "POST" else None
+    if add is not None:  # "add another": show what was typed again, with one more item
+        related = _related_values(view, inputs)
+        _refill(fields, request.form, {})
+    elif request.method == "POST":
         try:
-            saved, errors = _save(view, fields, record_id)
+            saved, errors = _save(view, fields, record_id, inputs=inputs)
         except StaleVersion:
             flash(_("Someone else changed this record while you were editing it. Here is the "
                     "current version; make your change again."), "error")
@@ -904,10 +953,12 @@ def edit_record(plugin, plural, record_id):
         if saved is not None:
             flash(_("Saved."), "success")
             return redirect(view.url("record_page", record_id=record_id))
+        related = _related_values(view, inputs)
         _refill(fields, request.form, errors)
     return render_template("peyvand/form.html", view=view, fields=fields, record=record,
                            errors=errors, title=record_title(view, row),
                            date_example=i18n.date_example(),
+                           related_inputs=_render_related(view, inputs, related, errors, add),
                            form_parts=form_parts(view.id, "edit")), (422 if errors else 200)
 
 
