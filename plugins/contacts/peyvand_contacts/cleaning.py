@@ -28,7 +28,9 @@ BY_ENTITY = {"contacts.person": PERSON_FIELDS, "contacts.organization": ORGANIZA
 
 
 def clean(entity_id: str, record, changes: dict) -> None:
-    """Normalise the changed fields of ``record`` in place; raise :class:`Veto` on bad input."""
+    """Normalise the changed fields of ``record`` in place; on bad input raise one
+    :class:`Veto` naming every bad field and list item (not only the first)."""
+    errors: dict[str, list[str]] = {}
     for field, normalise in BY_ENTITY.get(entity_id, {}).items():
         if field not in changes:
             continue
@@ -39,11 +41,14 @@ def clean(entity_id: str, record, changes: dict) -> None:
         try:
             cleaned = normalise(value)
         except (InvalidPhone, InvalidEmail, identifiers.InvalidIdentifier, ValueError) as exc:
-            raise Veto(str(exc), field=field) from None
+            errors[field] = [str(exc)]
+            continue
         setattr(record, field, cleaned)
         old, _ = changes[field]
         changes[field] = (old, cleaned)
-    clean_lists(entity_id, record, changes)
+    clean_lists(entity_id, record, changes, errors)
+    if errors:
+        raise Veto(errors=errors)
     set_search_text(entity_id, record, changes)
     set_name_key(entity_id, record, changes)
 

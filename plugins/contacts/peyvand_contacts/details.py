@@ -24,11 +24,13 @@ case-folded, postal codes checked), naming the item in errors: ``phones[1].value
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from peyvand_sdk import RelatedData, Veto
 
-from .phones import _type_of
+from . import identifiers
+from .emails import normalize_email
+from .phones import _type_of, normalize_phone
 
 PHONE_TYPES = ("mobile", "work", "home", "fax", "other")
 EMAIL_TYPES = ("work", "home", "other")
@@ -44,10 +46,27 @@ LISTS = {"emails": ("email", "email", "email_type"),
 ADDRESS_COLUMNS = {"line": "address", "city": "city", "province": "province",
                    "postal_code": "postal_code"}
 ADDRESS_KEYS = tuple(ADDRESS_COLUMNS)
+EMPTY_ADDRESS = "give a line, city, province or postal code"
+
+
+def checked(normalise):
+    """A schema validator refusing what ``normalise`` refuses (with its message), so that a
+    bad phone number is reported with every other bad field at once, not after them (the
+    value itself is normalised later, in ``before_record_save``)."""
+    def check(value) -> None:
+        if value in (None, ""):
+            return
+        try:
+            normalise(value)
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from None
+
+    return check
 
 
 class EmailItem(Schema):
-    value = fields.String(required=True, validate=validate.Length(min=1, max=254),
+    value = fields.String(required=True, validate=[validate.Length(min=1, max=254),
+                                                   checked(normalize_email)],
                           metadata={"description": "The address; trimmed and lower-cased."})
     type = fields.String(allow_none=True, validate=validate.OneOf(EMAIL_TYPES),
                          metadata={"description": "Left out: `work` for an organisation, "
@@ -56,7 +75,8 @@ class EmailItem(Schema):
 
 
 class PhoneItem(Schema):
-    value = fields.String(required=True, validate=validate.Length(min=1, max=40),
+    value = fields.String(required=True, validate=[validate.Length(min=1, max=40),
+                                                   checked(normalize_phone)],
                           metadata={"description": "Stored in E.164 (`+98…`); Iranian numbers "
                                                    "may be typed as `0912…`."})
     type = fields.String(allow_none=True, validate=validate.OneOf(PHONE_TYPES),
@@ -70,10 +90,17 @@ class AddressItem(Schema):
     line = fields.String(allow_none=True, validate=validate.Length(max=500))
     city = fields.String(allow_none=True, validate=validate.Length(max=100))
     province = fields.String(allow_none=True, validate=validate.Length(max=100))
-    postal_code = fields.String(allow_none=True, validate=validate.Length(max=20),
+    postal_code = fields.String(allow_none=True,
+                                validate=[validate.Length(max=20),
+                                          checked(identifiers.postal_code)],
                                 metadata={"description": "10 digits (کد پستی); `12345-67890` "
                                                          "and Persian digits are accepted."})
     primary = fields.Boolean(load_default=False)
+
+    @validates_schema
+    def _not_empty(self, data, **kwargs):
+        if not any((data.get(k) or "").strip() for k in ADDRESS_KEYS):
+            raise ValidationError(EMPTY_ADDRESS)
 
 
 def _list(item, label_en: str, label_fa: str, description: str):
@@ -94,7 +121,8 @@ class ContactDetails(RelatedData):
     """``emails``, ``phones`` and ``addresses`` of people (``entity_key="person"``) or of
     organisations (``"organization"``)."""
 
-    def __init__(self, entity_key: str, table: str, address_follows: str):
+    def __init__(self, entity_key: str, table: str, address_follows: str,
+                 address_schema: tuple[str, ...]):
         self.entity_key = entity_key
         self.table = table
         self.fields = {
@@ -109,6 +137,12 @@ class ContactDetails(RelatedData):
                                "Every address, the primary one first (its city is `city`)."),
         }
         self.follows = {"emails": "email", "phones": "phone", "addresses": address_follows}
+        # The generic form edits the three lists as rows and leaves out the single fields
+        # they keep in step (the primary item's columns).
+        self.form_fields = ("emails", "phones", "addresses")
+        self.form_replaces = {"emails": ("email",), "phones": ("phone",),
+                              "addresses": tuple(c for c in ADDRESS_COLUMNS.values()
+                                                 if c in address_schema)}
 
     # -- reading ---------------------------------------------------------------------------
     #: The primary items' columns, read with the page by the kernel.
@@ -190,6 +224,21 @@ class ContactDetails(RelatedData):
             if rows:
                 Detail.insert_many(rows).execute()
 
+    # -- the generic create/edit form (pages/listinputs.py) ----------------------------------
+    def form_input(self, entity, name, value, errors, add=False):
+        from peyvand_sdk import current_language
+
+        from .pages.listinputs import form_input
+
+        label = self.fields[name].metadata["label"]
+        return form_input(name, label.get(current_language(), label["en"]), value, errors,
+                          add)
+
+    def form_value(self, entity, name, form):
+        from .pages.listinputs import form_value
+
+        return form_value(name, form)
+
     def export_text(self, name, value):
         """``+989121234567 (mobile); +982188776655 (work)`` — the primary first."""
         if not value:
@@ -204,8 +253,9 @@ class ContactDetails(RelatedData):
         return "; ".join(parts)
 
 
-PERSON_DETAILS = ContactDetails("person", "contacts_person", "city")
-ORGANIZATION_DETAILS = ContactDetails("organization", "contacts_organization", "address")
+PERSON_DETAILS = ContactDetails("person", "contacts_person", "city", ("city",))
+ORGANIZATION_DETAILS = ContactDetails("organization", "contacts_organization", "address",
+                                      ("city", "address", "postal_code"))
 BY_ENTITY = {"contacts.person": PERSON_DETAILS, "contacts.organization": ORGANIZATION_DETAILS}
 
 
@@ -220,11 +270,10 @@ def _set(record, changes: dict, column: str, value) -> None:
         changes[column] = (previous, value)
 
 
-def _normalise_items(entity_id: str, entity_key: str, name: str, items) -> list[dict]:
-    from . import identifiers
-    from .emails import InvalidEmail, normalize_email
-    from .phones import InvalidPhone, normalize_phone
-
+def _normalise_items(entity_id: str, entity_key: str, name: str, items,
+                     errors: dict) -> list[dict]:
+    """The items of list ``name`` normalised, the primary first; every bad item is added to
+    ``errors`` (``{"phones[1].value": [message]}``), not only the first."""
     kind = LISTS[name][0]
     cleaned: list[dict] = []
     seen: dict = {}
@@ -235,11 +284,12 @@ def _normalise_items(entity_id: str, entity_key: str, name: str, items) -> list[
             if out["postal_code"]:
                 try:
                     out["postal_code"] = identifiers.postal_code(out["postal_code"])
-                except (identifiers.InvalidIdentifier, ValueError) as exc:
-                    raise Veto(str(exc), field=f"{name}[{index}].postal_code") from None
+                except ValueError as exc:
+                    errors.setdefault(f"{name}[{index}].postal_code", []).append(str(exc))
+                    continue
             if not any(out.values()):
-                raise Veto("give a line, city, province or postal code",
-                           field=f"{name}[{index}]")
+                errors.setdefault(f"{name}[{index}]", []).append(EMPTY_ADDRESS)
+                continue
             key = tuple(out.values())
         else:
             try:
@@ -247,8 +297,9 @@ def _normalise_items(entity_id: str, entity_key: str, name: str, items) -> list[
                     value = normalize_email(item["value"])
                 else:
                     value = normalize_phone(item["value"])
-            except (InvalidEmail, InvalidPhone, ValueError) as exc:
-                raise Veto(str(exc), field=f"{name}[{index}].value") from None
+            except ValueError as exc:
+                errors.setdefault(f"{name}[{index}].value", []).append(str(exc))
+                continue
             out = {"value": value}
             key = value
         out["type"] = item.get("type") or _default_type(kind, entity_key, out.get("value"))
@@ -260,8 +311,8 @@ def _normalise_items(entity_id: str, entity_key: str, name: str, items) -> list[
         cleaned.append(out)
     primaries = [i for i, item in enumerate(cleaned) if item["primary"]]
     if len(primaries) > 1:
-        raise Veto(f"only one item can be primary (items {primaries[0]} and {primaries[1]} "
-                   "are)", field=name)
+        errors.setdefault(name, []).append(
+            f"only one item can be primary (items {primaries[0]} and {primaries[1]} are)")
     if cleaned and not primaries:
         cleaned[0]["primary"] = True
     return sorted(cleaned, key=lambda item: not item["primary"])  # stable: primary first
@@ -286,8 +337,19 @@ def _write_primary(record, changes: dict, name: str, item: dict | None) -> None:
     _set(record, changes, type_column, item["type"] if item else None)
 
 
-def clean_lists(entity_id: str, record, changes: dict) -> None:
-    """Normalise the lists sent, and keep the primary columns and the lists in step."""
+def clean_lists(entity_id: str, record, changes: dict, errors: dict | None = None) -> None:
+    """Normalise the lists sent, and keep the primary columns and the lists in step.
+
+    Every bad item goes into ``errors`` (``{"phones[1].value": [message]}``); without
+    ``errors``, a :class:`Veto` naming all of them is raised at the end."""
+    own = errors is None
+    errors = {} if own else errors
+    _clean_lists(entity_id, record, changes, errors)
+    if own and errors:
+        raise Veto(errors=errors)
+
+
+def _clean_lists(entity_id: str, record, changes: dict, errors: dict) -> None:
     details = BY_ENTITY.get(entity_id)
     if details is None:
         return
@@ -299,13 +361,20 @@ def clean_lists(entity_id: str, record, changes: dict) -> None:
             [column] if column in changes else [])
         if name in changes:
             old, items = changes[name]
-            cleaned = _normalise_items(entity_id, entity_key, name, items)
+            before = len(errors)
+            cleaned = _normalise_items(entity_id, entity_key, name, items, errors)
+            if len(errors) > before:
+                continue  # refused: the save stops once every field was checked
             primary = cleaned[0] if cleaned else None
+            differs = False
             for col in flat:  # the single field sent too: it must agree with the list
                 key = next((k for k, c in ADDRESS_COLUMNS.items() if c == col), "value")
                 if getattr(record, col) != (primary or {}).get(key):
-                    raise Veto(f"{col} differs from the primary item of {name}; send one of "
-                               "them", field=col)
+                    errors.setdefault(col, []).append(
+                        f"{col} differs from the primary item of {name}; send one of them")
+                    differs = True
+            if differs:
+                continue
             _write_primary(record, changes, name, primary)
             if old == cleaned:
                 del changes[name]

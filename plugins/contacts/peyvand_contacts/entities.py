@@ -4,34 +4,47 @@ from marshmallow import Schema, fields, validate
 
 from peyvand_sdk import Entity
 
-from .details import ORGANIZATION_DETAILS, PERSON_DETAILS
+from . import identifiers
+from .details import ORGANIZATION_DETAILS, PERSON_DETAILS, checked
+from .emails import normalize_email
 from .models import Organization, Person
+from .phones import normalize_phone
 
 LIFECYCLE_STAGES = ("subscriber", "lead", "customer", "former_customer")
+
+# The normalisers of cleaning.py also check the input here, with the schema, so that one
+# answer names every bad field (a bad phone number and a missing last name at once); the
+# values are normalised in before_record_save.
+EMAIL = checked(normalize_email)
+PHONE = checked(normalize_phone)
 
 
 class OrganizationSchema(Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    national_id = fields.String(allow_none=True, validate=validate.Length(max=11),
+    national_id = fields.String(allow_none=True, validate=[
+        validate.Length(max=11), checked(identifiers.company_national_id)],
                                 metadata={"label": {"en": "National ID", "fa": "شناسه ملی"}})
-    economic_code = fields.String(allow_none=True, validate=validate.Length(max=14))
-    email = fields.String(allow_none=True, validate=validate.Length(max=254))  # cleaned later
-    phone = fields.String(allow_none=True, validate=validate.Length(max=20))
+    economic_code = fields.String(allow_none=True, validate=[
+        validate.Length(max=14), checked(identifiers.economic_code)])
+    email = fields.String(allow_none=True, validate=[validate.Length(max=254), EMAIL])
+    phone = fields.String(allow_none=True, validate=[validate.Length(max=20), PHONE])
     website = fields.String(allow_none=True, validate=validate.Length(max=200))
     city = fields.String(allow_none=True, validate=validate.Length(max=100))
     address = fields.String(allow_none=True)
-    postal_code = fields.String(allow_none=True, validate=validate.Length(max=10))
+    postal_code = fields.String(allow_none=True, validate=[
+        validate.Length(max=10), checked(identifiers.postal_code)])
 
 
 class PersonSchema(Schema):
     first_name = fields.String(allow_none=True, validate=validate.Length(max=100))
     last_name = fields.String(required=True, validate=validate.Length(min=1, max=100))
-    email = fields.String(allow_none=True, validate=validate.Length(max=254))  # cleaned later
-    phone = fields.String(allow_none=True, validate=validate.Length(max=20))
+    email = fields.String(allow_none=True, validate=[validate.Length(max=254), EMAIL])
+    phone = fields.String(allow_none=True, validate=[validate.Length(max=20), PHONE])
     organization_id = fields.Integer(
         allow_none=True, metadata={"label": {"en": "Organisation", "fa": "سازمان"}})
     job_title = fields.String(allow_none=True, validate=validate.Length(max=100))
-    national_id = fields.String(allow_none=True, validate=validate.Length(max=10),
+    national_id = fields.String(allow_none=True, validate=[
+        validate.Length(max=10), checked(identifiers.national_id)],
                                 metadata={"label": {"en": "National ID", "fa": "کد ملی"}})
     city = fields.String(allow_none=True, validate=validate.Length(max=100))
     source = fields.String(allow_none=True, validate=validate.Length(max=50))
