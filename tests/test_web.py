@@ -219,8 +219,8 @@ def test_menu_hook_contract():
 def test_create_show_edit_delete_a_person_in_persian(app):
     client = web_client(app, "boss")
     created = post(client, "/app/contacts/persons/new",
-                   {"first_name": "مریم", "last_name": "کریمی", "phone": "۰۹۱۲۱۲۳۴۵۶۷",
-                    "email": " Maryam@Example.IR ", "lifecycle_stage": "customer",
+                   {"first_name": "مریم", "last_name": "کریمی", "phones-0-value": "۰۹۱۲۱۲۳۴۵۶۷",
+                    "emails-0-value": " Maryam@Example.IR ", "lifecycle_stage": "customer",
                     "consent_sms": "1"})
     assert created.status_code == 302
     url = created.headers["Location"]
@@ -234,7 +234,8 @@ def test_create_show_edit_delete_a_person_in_persian(app):
     assert 'value="مریم"' in _text(edit_page)
     edited = client.post(url + "/edit", data={
         "csrf_token": csrf(edit_page), "version": "1", "first_name": "مریم",
-        "last_name": "کریمی‌نژاد", "phone": "+989121234567", "email": "maryam@example.ir",
+        "last_name": "کریمی‌نژاد", "phones-0-value": "+989121234567",
+        "emails-0-value": "maryam@example.ir",
         "lifecycle_stage": "customer"})
     assert edited.status_code == 302
     page = _text(client.get(url))
@@ -248,14 +249,15 @@ def test_create_show_edit_delete_a_person_in_persian(app):
 
 def test_field_errors_are_shown_in_the_users_language(app):
     client = web_client(app, "boss")
-    refused = post(client, "/app/contacts/persons/new", {"first_name": "علی", "phone": "0912"})
+    refused = post(client, "/app/contacts/persons/new", {"first_name": "علی",
+                                                         "phones-0-value": "0912"})
     assert refused.status_code == 422
     html = _text(refused)
     errors = re.findall(r'class="field-error" role="alert">([^<]+)<', html)
     assert "پر کردن این فیلد الزامی است." in errors    # last name missing
     assert 'value="علی"' in html                          # what was typed is kept
     refused = post(client, "/app/contacts/persons/new", {"last_name": "رضایی",
-                                                         "phone": "0912"})
+                                                         "phones-0-value": "0912"})
     errors = re.findall(r'class="field-error" role="alert">([^<]+)<', _text(refused))
     assert any("شماره تلفن" in e and "معتبر نیست" in e for e in errors), errors
     english = web_client(app, "english", language="en", calendar="gregorian")

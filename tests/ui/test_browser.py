@@ -26,12 +26,12 @@ def test_create_a_contact_in_persian_with_a_jalali_date_and_find_it_with_arabic_
     page.wait_for_url("**/app/contacts/persons/new")
     page.fill("input[name=first_name]", "مریم")
     page.fill("input[name=last_name]", "کریمی")
-    page.fill("input[name=phone]", "۰۹۱۲۱۲۳۴۵۶۷")
-    page.fill("input[name=email]", "maryam.karimi@example.ir")
+    page.fill("input[name=phones-0-value]", "۰۹۱۲۱۲۳۴۵۶۷")
+    page.fill("input[name=emails-0-value]", "maryam.karimi@example.ir")
     page.fill("input[name=cf_contract]", "۱۴۰۴/۰۱/۱۵")             # typed in Jalali
     page.select_option("select[name=lifecycle_stage]", "customer")
     with page.expect_navigation():
-        page.click(".record-form button[type=submit]")
+        page.click(".record-form .form-actions button[type=submit]")
     assert re.search(r"/app/contacts/persons/\d+$", page.url), page.inner_text("main")
     live.state["contact"] = page.url
     main = page.inner_text("main")
@@ -101,7 +101,7 @@ def test_a_forged_form_is_refused_by_the_csrf_check(live, new_page):
     page.eval_on_selector(".record-form input[name=csrf_token]", "input => input.value = 'forged'")
     page.fill("input[name=last_name]", "جعلی")
     with page.expect_response(lambda r: r.request.method == "POST") as answer:
-        page.click(".record-form button[type=submit]")
+        page.click(".record-form .form-actions button[type=submit]")
     assert answer.value.status == 400
     assert "CSRF" in page.inner_text("main")
 

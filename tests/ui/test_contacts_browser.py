@@ -127,7 +127,7 @@ def test_the_new_person_form_warns_of_a_likely_duplicate_while_typing(live, new_
     page.goto(live.url + "/app/contacts/persons/new")
     assert page.locator("[data-duplicates]").count() == 0
     page.locator("input[name=last_name]").type("مرادی")
-    page.locator("input[name=phone]").type("۰۹۱۲ ۷۶۵ ۴۳۲۱")          # typed another way
+    page.locator("input[name=phones-0-value]").type("۰۹۱۲ ۷۶۵ ۴۳۲۱")  # typed another way
     warning = page.locator("#dup-warning [data-duplicates]")
     warning.wait_for(timeout=10_000)
     assert "تکراری‌های احتمالی" in warning.inner_text()
@@ -135,10 +135,29 @@ def test_the_new_person_form_warns_of_a_likely_duplicate_while_typing(live, new_
     assert link.get_attribute("href") == f"/app/contacts/persons/{existing}"
     page.screenshot(path=str(ARTIFACTS / "contacts-duplicate-warning-fa.png"), full_page=True)
     # Changing the number to someone new clears the warning.
-    page.fill("input[name=phone]", "09350000001")
-    page.locator("input[name=phone]").dispatch_event("input")
+    page.fill("input[name=phones-0-value]", "09350000001")
+    page.locator("input[name=phones-0-value]").dispatch_event("input")
     page.wait_for_function(
         "!document.querySelector('#dup-warning [data-duplicates]')", timeout=10_000)
+    # "Add another" adds a phone row in the page (no reload): a second, work number, primary.
+    url = page.url
+    page.click("#list-phones .list-add")
+    second = page.locator("#list-phones input[name=phones-1-value]")
+    assert page.locator("#list-phones .list-row").count() == 2 and page.url == url
+    assert second.input_value() == "" and page.input_value("input[name=last_name]") == "مرادی"
+    assert page.evaluate("document.activeElement.name") == "phones-1-value"
+    second.fill("021 8877 6655")
+    page.select_option("#list-phones select[name=phones-1-type]", "work")
+    page.check("#list-phones input[name=phones-primary][value='1']")
+    page.screenshot(path=str(ARTIFACTS / "contacts-form-phones-fa.png"), full_page=True)
+    with page.expect_navigation():                 # Enter saves ("Add another" is no default)
+        page.press("input[name=last_name]", "Enter")
+    assert "ذخیره شد" in page.inner_text("main")
+    [saved] = _people(live, phone="+982188776655")
+    with live.kernel.storage.bound("default"):
+        phones = live.kernel.service("contacts.person", "default").to_dict(saved)["phones"]
+    assert [(p["value"], p["type"], p["primary"]) for p in phones] == [
+        ("+982188776655", "work", True), ("+989350000001", "mobile", False)]
 
 
 def test_merge_two_people_choosing_a_field_then_undo(live, new_page):

@@ -154,7 +154,7 @@ def test_the_date_picker_picks_a_jalali_date_stored_as_the_right_gregorian_day(l
     meeting.locator('[data-date="۱۴۰۴/۰۱/۰۱"]').click()
     assert page.input_value("input[name=cf_meeting]") == "۱۴۰۴/۰۱/۰۱ ۰۱:۳۰"
     with page.expect_navigation():
-        page.click(".record-form button[type=submit]")
+        page.click(".record-form .form-actions button[type=submit]")
     record_id = re.search(r"/persons/(\d+)$", page.url).group(1)
     saved = _api(live, f"/api/v1/contacts/persons/{record_id}")
     assert saved["cf_contract"] == "2025-04-04"

@@ -61,6 +61,11 @@ def test_the_new_person_form_warns_of_likely_duplicates_as_the_user_types(app):
     body = text(client.post("/app/contacts/duplicates/check", data={
         "csrf_token": token(client), "email": " MARYAM@Example.IR "}))
     assert "ایمیل یکسان" in body
+    # The form's list rows count too: a number typed in the second phone row finds her.
+    body = text(client.post("/app/contacts/duplicates/check", data={
+        "csrf_token": token(client), "phones-0-value": "02188776655",
+        "phones-1-value": "0912 123 4567", "emails-0-value": ""}))
+    assert f'href="/app/contacts/persons/{maryam}"' in body and "شماره تلفن یکسان" in body
     # Nothing alike: an empty answer, so the panel stays empty.
     nothing = client.post("/app/contacts/duplicates/check", data={
         "csrf_token": token(client), "last_name": "رضایی", "email": "reza@example.ir"})
@@ -70,7 +75,7 @@ def test_the_new_person_form_warns_of_likely_duplicates_as_the_user_types(app):
                        data={"email": "maryam@example.ir"}).status_code == 400
     # Without JavaScript the form still saves (the check never blocks).
     saved = client.post("/app/contacts/persons/new", data={
-        "csrf_token": token(client), "last_name": "کریمی", "phone": "09121234567",
+        "csrf_token": token(client), "last_name": "کریمی", "phones-0-value": "09121234567",
         "lifecycle_stage": "lead"})
     assert saved.status_code == 302
 

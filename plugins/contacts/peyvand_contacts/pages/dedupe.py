@@ -75,15 +75,21 @@ def _back(default: str) -> str:
 
 def check():
     """The "likely duplicates" panel of the new-person form, for the fields typed so far
-    (the form's own fields, sent by ``dupcheck.js``); empty when nothing matches."""
+    (the form's own fields, sent by ``dupcheck.js``: the single ``email``/``phone`` or the
+    rows of the e-mail and phone lists); empty when nothing matches."""
     from ..duplicates import find
+    from .listinputs import form_value
 
     require_permission("contacts.person", "read")
     form = request.form
     data = {k: (form.get(k) or "").strip() for k in (
         "first_name", "last_name", "email", "phone", "organization_id")}
     data = {k: v for k, v in data.items() if v}
-    if not any(data.get(k) for k in ("email", "phone", "last_name")):
+    for name in ("emails", "phones"):
+        items = form_value(name, form)
+        if items:
+            data[name] = items
+    if not any(data.get(k) for k in ("email", "phone", "last_name", "emails", "phones")):
         return ""
     try:
         hits = find(data, limit=5)

@@ -5,11 +5,12 @@
   if (!box || !window.fetch || !window.FormData) { return; }
   var form = box.closest("form");
   var url = box.getAttribute("data-check-url");
-  var watched = ["first_name", "last_name", "email", "phone", "organization_id"];
+  // The single fields, or the rows of the e-mail and phone lists (phones-0-value, ...).
+  var watched = /^(first_name|last_name|email|phone|organization_id|(emails|phones)-\d+-value)$/;
   var timer = null, asked = 0, last = "";
   function check() {
-    var data = new FormData(form);
-    var key = watched.map(function (name) { return data.get(name) || ""; }).join("\u001f");
+    var data = new FormData(form), key = "";
+    data.forEach(function (v, k) { if (watched.test(k)) { key += k + "=" + v + "\u001f"; } });
     if (key === last) { return; }
     last = key;
     var mine = ++asked;
@@ -19,7 +20,7 @@
       .catch(function () { /* the form still works; the server checks nothing here */ });
   }
   function later(event) {
-    if (watched.indexOf(event.target.name) < 0) { return; }
+    if (!watched.test(event.target.name)) { return; }
     clearTimeout(timer);
     timer = setTimeout(check, 350);
   }
