@@ -197,10 +197,15 @@ def test_merge_two_people_choosing_a_field_then_undo(live, new_page):
 
 def test_the_duplicates_and_import_pages_fit_a_phone(live, new_page):
     page = new_page("maryam", viewport={"width": 390, "height": 844}, is_mobile=True)
-    for path in ("/app/contacts/duplicates", "/app/contacts/import", "/app/contacts/merges"):
+    for path in ("/app/contacts/duplicates", "/app/contacts/import", "/app/contacts/merges",
+                 "/app/contacts/persons/new", "/app/contacts/organizations/new"):
         page.goto(live.url + path)
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), \
             path
+    page.set_viewport_size({"width": 375, "height": 812})   # the form's rows wrap on a phone
+    page.click("#list-addresses .list-add")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    page.screenshot(path=str(ARTIFACTS / "contacts-form-rows-375.png"), full_page=True)
 
 
 def test_the_contact_page_with_its_tabs_in_persian_and_english(live, new_page):

@@ -1,4 +1,4 @@
-/* Contact form: "Add another" copies the list's last row, emptied, instead of reloading. */
+/* Contact form: "Add another" copies the list's last row, emptied, without a reload. */
 (function () {
   "use strict";
   if (window.listRows) { return; }
@@ -7,9 +7,8 @@
     var b = e.target.closest && e.target.closest(".list-add");
     if (!b) { return; }
     e.preventDefault();
-    var rows = b.parentNode.querySelectorAll(".list-row"), last = rows[rows.length - 1];
-    var n = +last.getAttribute("data-row") + 1, row = last.cloneNode(true);
-    row.setAttribute("data-row", n);
+    var last = b.previousElementSibling, n = +last.dataset.row + 1, row = last.cloneNode(true);
+    row.dataset.row = n;
     row.className = "list-row";
     row.querySelectorAll(".field-error,.list-remove").forEach(function (x) { x.remove(); });
     row.querySelectorAll("input,select").forEach(function (x) {
@@ -17,7 +16,7 @@
       x.removeAttribute("aria-invalid");
       if (x.type === "radio") { x.value = n; x.checked = false; } else { x.value = ""; }
     });
-    b.parentNode.insertBefore(row, b);
+    last.after(row);
     row.querySelector("input").focus();
   });
 })();
