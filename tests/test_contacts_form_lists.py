@@ -139,6 +139,23 @@ def test_create_with_two_phones_and_an_address_then_change_the_primary_and_remov
                                    "last_name": "Karimi", "phones-0-value": "0912 000 0000"})
     assert stale.status_code == 302 and stale.headers["Location"].endswith("/edit")
     assert stored(app, "contacts.person", person_id)["phone"] == "+982188776655"
+    # "Add another" keeps the version the user started from: a change made meanwhile by
+    # someone else is still caught when they save.
+    page = client.get(url)
+    version = str(stored(app, "contacts.person", person_id)["version"])
+    with kernel.storage.bound("default"):
+        kernel.service("contacts.person", "default").update(person_id, {"job_title": "CEO"})
+    more = client.post(url, data={"csrf_token": csrf(page), "version": version,
+                                  "last_name": "Karimi", "phones-0-value": "+982188776655",
+                                  "_add": "phones"})
+    assert more.status_code == 200
+    assert f'name="version" value="{version}"' in text(more)
+    assert 'name="phones-1-value"' in text(more)
+    stale = client.post(url, data={"csrf_token": csrf(more), "version": version,
+                                   "last_name": "Karimi", "phones-0-value": "+982188776655",
+                                   "phones-1-value": "09120000000"})
+    assert stale.status_code == 302 and stale.headers["Location"].endswith("/edit")
+    assert len(stored(app, "contacts.person", person_id)["phones"]) == 1
 
 
 def test_errors_name_the_row_and_every_error_shows_at_once(app):
