@@ -255,6 +255,8 @@ class _Links(HTMLParser):
         self.urls = []
 
     def handle_starttag(self, tag, attrs):
+        if tag not in ("script", "link", "img"):   # the assets, not the links to other pages
+            return
         for name, value in attrs:
             if name in ("src", "href") and value:
                 self.urls.append(value)

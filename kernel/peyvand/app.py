@@ -80,9 +80,9 @@ def create_app(config: dict | None = None, *, kernel: Kernel | None = None) -> F
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
-        if request.path.startswith("/api/"):
+        if request.path.startswith("/api/") and not request.path.startswith("/api/docs"):
             return jsonify({"error": exc.name, "message": exc.description}), exc.code
-        return exc
+        return web.error_page(exc)  # the workspace's page, in the user's language
 
     @app.errorhandler(PeyvandError)
     def peyvand_error(exc: PeyvandError):

@@ -187,9 +187,21 @@ def db_status(ctx, tenant):
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--threads", default=8, show_default=True, type=int)
+@click.option("--worker/--no-worker", "with_worker", default=False, show_default=True,
+              help="Also run background work (imports, webhooks, periodic tasks) in this "
+                   "process, as `peyvand worker` does: for a single-machine setup.")
+@click.option("--worker-concurrency", default=2, show_default=True,
+              type=click.IntRange(1, 256), help="Jobs the built-in worker runs at a time.")
 @click.pass_context
-def serve(ctx, host, port, threads):
-    """Serve the web UI and the API (waitress, a production WSGI server)."""
+def serve(ctx, host, port, threads, with_worker, worker_concurrency):
+    """Serve the web UI and the API (waitress, a production WSGI server).
+
+    Background work needs a worker: `--worker` runs one inside this process (stopped with
+    it); otherwise start `peyvand worker` beside the server.
+    """
+    import os
+    import signal
+
     import waitress
 
     from .app import create_app
@@ -201,9 +213,41 @@ def serve(ctx, host, port, threads):
             "migrations are pending (" + ", ".join(f"{p}: {len(s)}" for p, s in pending.items())
             + "); run `peyvand db upgrade` first")
     app = create_app(kernel=kernel)
+    runner = None
+    if with_worker:
+        from . import jobs
+        from .queue import describe
+        from .worker import Worker
+
+        settings = jobs.job_settings()
+        # A kernel of its own: the worker's threads never share the server's state.
+        runner = Worker(Kernel(), concurrency=worker_concurrency,
+                        settings=settings).start()
+        click.echo(f"Background work runs in this process ({worker_concurrency} at a time, "
+                   f"queue {describe(settings.queue_url)}).")
+
+    def on_term(signum, frame):
+        raise SystemExit(0)  # like Ctrl+C: leave the server's loop and stop the worker
+
+    signal.signal(signal.SIGTERM, on_term)
     click.echo(f"Peyvand is running: open http://{host}:{port}/  (Ctrl+C to stop)")
     sys.stdout.flush()
-    waitress.serve(app, host=host, port=port, threads=threads, ident="peyvand")
+    try:
+        waitress.serve(app, host=host, port=port, threads=threads, ident="peyvand")
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if runner is not None:
+            def at_once(signum, frame):
+                # A second Ctrl+C: stop now. An unfinished job commits nothing and runs again
+                # when its lease expires.
+                os._exit(130)
+
+            signal.signal(signal.SIGINT, at_once)
+            signal.signal(signal.SIGTERM, at_once)
+            click.echo("Stopping: the running background jobs finish first (Ctrl+C again to "
+                       "stop at once).")
+            runner.stop()
 
 
 @main.command()

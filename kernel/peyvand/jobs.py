@@ -516,6 +516,24 @@ def sweep(settings: JobSettings) -> int:
     return done
 
 
+def unserved(settings: JobSettings, grace_s: float = 30.0) -> bool:
+    """Whether the tenant's background work waits with no worker serving it.
+
+    No heartbeat is needed: a running worker hands each queued job to the queue within about
+    a second (``enqueued_at``), sends again those not started after ``requeue_s`` and takes
+    back those whose lease expired. So a job queued ``grace_s`` ago and never handed over, one
+    handed over long ago and not started, or a running one whose lease expired long ago, each
+    means that no worker has served this tenant lately."""
+    now = utcnow()
+    recent = now - datetime.timedelta(seconds=grace_s)
+    late = now - datetime.timedelta(seconds=settings.requeue_s + 4 * grace_s)
+    waiting = (Job.state == QUEUED) & (
+        (Job.enqueued_at.is_null() & (Job.created_at < recent)) | (Job.enqueued_at < late))
+    orphaned = (Job.state == RUNNING) & (Job.lease_until < now - datetime.timedelta(
+        seconds=4 * grace_s))
+    return _any(waiting | orphaned)
+
+
 def extend_leases(job_ids: list[int], settings: JobSettings) -> None:
     until = utcnow() + datetime.timedelta(seconds=settings.lease_s)
     Job.update(lease_until=until).where(Job.id.in_(job_ids) & (Job.state == RUNNING)).execute()

@@ -60,7 +60,8 @@ def _json_body():
 def authenticate():
     """Every call under ``/api/v1/`` — the kernel's and every plugin's — carries
     ``Authorization: Bearer <token>``; the token's user acts. Registered on the app, so a
-    plugin's API blueprint is protected without doing anything."""
+    plugin's API blueprint is protected without doing anything. The one exception: a
+    logged-in web user may read ``openapi.json`` with their session cookie (the docs page)."""
     if not request.path.startswith("/api/v1/") or request.endpoint == "peyvand_api.login_token":
         return None
     view = current_app.view_functions.get(request.endpoint)
@@ -71,6 +72,14 @@ def authenticate():
     actor = None
     if scheme.lower() == "bearer" and raw.strip():
         actor = _kernel().authenticate(raw.strip(), g.tenant)
+    elif not header and request.endpoint == "peyvand_api.openapi_document" \
+            and request.method in ("GET", "HEAD"):
+        # The API docs page reads the API's description with the web session. Only this
+        # read: no other call accepts the cookie (a form on another site could send it).
+        from ..web.session import web_user_from_cookie
+
+        user = web_user_from_cookie(_kernel(), g.tenant)
+        actor = user.actor if user is not None else None
     if actor is None:
         response = jsonify({
             "error": "Unauthorized",

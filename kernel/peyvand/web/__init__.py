@@ -18,7 +18,10 @@ from pathlib import Path
 
 from flask import Blueprint, render_template, send_from_directory, url_for
 
+from .i18n import N_
+
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
 
 blueprint = Blueprint("peyvand_web", __name__, template_folder=str(TEMPLATES))
 
@@ -68,13 +71,66 @@ def _template_context():
         "asset": _asset,
         "choice_label": forms.choice_label,
         "today_iso": i18n.today_iso,
+        "background_unserved": _background_unserved,
     }
+
+
+def _background_unserved() -> bool:
+    """For templates: whether background jobs of this tenant wait with no worker serving them
+    (:func:`peyvand.jobs.unserved`), so a page can say why its work does not start."""
+    from .. import jobs
+
+    try:
+        return jobs.unserved(jobs.job_settings())
+    except Exception:  # a page must not break over this hint
+        return False
 
 
 def _asset(name: str) -> str:
     from .. import __version__
 
     return url_for("static", filename=f"peyvand/{name}", v=__version__)
+
+
+# -- error pages -------------------------------------------------------------------------------
+
+#: Title and explanation of the error page of an HTTP status (others: the last entry).
+ERRORS = {
+    400: (N_("Bad request"), N_("This address or form has something the page cannot use. Go "
+                                "back and try again.")),
+    403: (N_("Not allowed"), N_("Your role does not allow this. An administrator can grant "
+                                "it.")),
+    404: (N_("Not found"), N_("There is no page at this address.")),
+    405: (N_("Not possible this way"),
+          N_("This address does not take this kind of request (a link opened where a form "
+             "should be sent, or the other way round). Go back and try again.")),
+    413: (N_("Too large"), N_("What you sent is larger than this server accepts.")),
+    429: (N_("Too many requests"), N_("Wait a moment and try again.")),
+    None: (N_("Something went wrong"),
+           N_("The server could not answer this request. Go back and try again; if it "
+              "happens again, tell your administrator.")),
+}
+
+
+def error_page(exc):
+    """The workspace's page for an HTTP error ``exc`` (an unknown address, a wrong method…):
+    in the user's language, within the workspace's frame when they are logged in."""
+    from flask import g, make_response
+
+    from . import session
+    from .i18n import _
+
+    try:
+        if "web_user" not in g:   # an earlier check (the tenant's binding) stopped the request
+            session.identify()
+        title, message = ERRORS.get(exc.code) or ERRORS[None]
+        response = make_response(render_template(
+            "peyvand/error.html", code=exc.code, title=_(title), message=_(message)), exc.code)
+    except Exception:  # the page itself cannot be drawn (the database is down): the bare one
+        return exc
+    if exc.code == 405 and getattr(exc, "valid_methods", None):
+        response.headers["Allow"] = ", ".join(exc.valid_methods)
+    return response
 
 
 # -- API docs (served from an installed package, no CDN) ---------------------------------------

@@ -254,6 +254,9 @@ def profile_tokens():
     if action == "revoke":
         token = Token.get_or_none((Token.id == (request.form.get("id") or 0))
                                   & (Token.user == user.id))
+        if token is not None and token.revoked_at is None \
+                and request.form.get("confirmed") != "1":
+            return _confirm_revoke(token)
         if token is not None and token.revoked_at is None:
             _write(lambda: (revoke_token(token.id),
                             audit.record("peyvand.user", user.id, "token-revoke",
@@ -284,6 +287,32 @@ def profile_tokens():
                                           user_name=user.name))[0])
     _kernel().bump_generation()
     return _profile_page(row, {}, new_token=secret)
+
+
+def _confirm_revoke(token):
+    """The confirmation page before a token is revoked (works without JavaScript)."""
+    back = url_for("peyvand_web.profile") + "#tokens"
+    items = [_("Programs that send it are refused from now on; this cannot be undone."),
+             _("Create a new token for a program that still needs the API.")]
+    last_used = (_("Last used: %(when)s", when=i18n.datetime_text(token.last_used_at))
+                 if token.last_used_at else _("It was never used."))
+    name = token.label or f"#{token.id}"
+    return render_template(
+        "peyvand/confirm.html", title=_("Revoke the token “%(name)s”?", name=name),
+        message=last_used, items=items, action=url_for("peyvand_web.profile_tokens"),
+        fields={"action": "revoke", "id": str(token.id), "confirmed": "1"},
+        button=_("Revoke"), cancel=back)
+
+
+@blueprint.get("/profile/tokens/<int:token_id>/revoke")
+def profile_token_revoke(token_id):
+    """Ask before revoking one of your own API tokens (the form posts to ``/profile/tokens``)."""
+    from ..identity import Token
+
+    token = Token.get_or_none((Token.id == token_id) & (Token.user == g.web_user.id))
+    if token is None or token.revoked_at is not None:
+        return redirect(url_for("peyvand_web.profile") + "#tokens")
+    return _confirm_revoke(token)
 
 
 def _profile_page(row, errors, **extra):

@@ -457,6 +457,8 @@ def admin_team_members(team_id):
         write(run)
     elif remove:
         user = _user(int(remove)) if remove.isdigit() else abort(400)
+        if request.form.get("confirmed") != "1":
+            return _confirm_member_removal(team, user)
 
         def run():
             Membership.delete().where((Membership.user == user)
@@ -470,6 +472,29 @@ def admin_team_members(team_id):
         write(run)
     _done()
     return redirect(url_for("peyvand_web.admin_team_edit", team_id=team.id))
+
+
+def _confirm_member_removal(team: Team, user: User):
+    membership = Membership.get_or_none((Membership.user == user) & (Membership.team == team))
+    if membership is None:
+        return redirect(url_for("peyvand_web.admin_team_edit", team_id=team.id))
+    items = [_("Records of the team stay with the team; %(name)s no longer sees those that "
+               "only the team's members may see.", name=user.name)]
+    if membership.is_primary:
+        items.append(_("This is their primary team: if they are in other teams, one of those "
+                       "becomes the primary one."))
+    return confirm(_("Remove %(name)s from team %(team)s?", name=user.name, team=team.name),
+                   _("You can add them again later."),
+                   url_for("peyvand_web.admin_team_members", team_id=team.id), items=items,
+                   fields={"remove": str(user.id), "confirmed": "1"}, button=_("Remove"),
+                   cancel=url_for("peyvand_web.admin_team_edit", team_id=team.id))
+
+
+@blueprint.get("/admin/teams/<int:team_id>/members/<int:user_id>/remove")
+def admin_team_member_remove(team_id, user_id):
+    """The confirmation page before a member leaves a team (the form posts to ``members``)."""
+    require_admin()
+    return _confirm_member_removal(_team(team_id), _user(user_id))
 
 
 @blueprint.route("/admin/teams/<int:team_id>/delete", methods=["GET", "POST"])

@@ -160,8 +160,26 @@ def _public_view() -> bool:
 
 def before_request():
     """Registered on the app after the tenant binding: user, language, CSRF, login."""
-    if request.path.startswith("/api/") or request.endpoint == "static":
+    if (request.path.startswith("/api/") and request.endpoint != "peyvand_web.api_docs") \
+            or request.endpoint == "static":
         return None  # the API authenticates each call with its token; assets are public
+    identify()
+    if request.method not in SAFE_METHODS and not _public_view() and not csrf_ok():
+        from .i18n import _
+
+        return render_template(
+            "peyvand/error.html", code=400, title=_("The form has expired"),
+            message=_("This form was not sent from a page of this site, or your session "
+                      "changed since it was shown (CSRF check). Go back, reload the page and "
+                      "send it again.")), 400
+    if g.web_user is None and needs_login():
+        return redirect(url_for("peyvand_web.login", next=request.full_path.rstrip("?")))
+    return None
+
+
+def identify() -> None:
+    """Who asks (``g.web_user``: the logged-in user or ``None``, bound as the actor) and in
+    which language, calendar and time zone the page answers."""
     from .i18n import LANGUAGES, best_language
 
     kernel = current_app.extensions["peyvand"]
@@ -190,17 +208,15 @@ def before_request():
                 audit.record("peyvand.superuser", 0, "bypass",
                              {"request": (None, f"{request.method} {request.full_path}")},
                              via="web", user_id=user.id, user_name=user.name)
-    if request.method not in SAFE_METHODS and not _public_view() and not csrf_ok():
-        from .i18n import _
 
-        return render_template(
-            "peyvand/error.html", code=400, title=_("The form has expired"),
-            message=_("This form was not sent from a page of this site, or your session "
-                      "changed since it was shown (CSRF check). Go back, reload the page and "
-                      "send it again.")), 400
-    if g.web_user is None and needs_login():
-        return redirect(url_for("peyvand_web.login", next=request.full_path.rstrip("?")))
-    return None
+
+def web_user_from_cookie(kernel, tenant: str) -> WebUser | None:
+    """The user of the session cookie, if it is a valid login to ``tenant`` (nothing bound,
+    the session left as it is). For the one API read the web session may make."""
+    uid = session.get("uid")
+    if uid is None or session.get("tenant") != tenant:
+        return None
+    return _load_user(kernel, tenant, uid)
 
 
 def configure(app) -> None:

@@ -343,6 +343,9 @@ def merge_undo(merge_id: int):
     from ..merging import MergeRefused, undo
 
     force = request.form.get("force") == "1"
+    if request.form.get("confirmed") != "1":     # GET, or a POST not sent from the page
+        from .undo_confirm import merge_undo_page
+        return merge_undo_page(merge_id)
     try:
         result = undo(merge_id, force=force)
     except MergeRefused as exc:
@@ -360,4 +363,5 @@ def register(bp) -> None:
     bp.add_url_rule("/merge", "merge", merge_page, methods=["GET", "POST"])
     bp.add_url_rule("/merges", "merges", merges_page)
     bp.add_url_rule("/merges/<int:merge_id>", "merge_detail", merge_detail)
-    bp.add_url_rule("/merges/<int:merge_id>/undo", "merge_undo", merge_undo, methods=["POST"])
+    bp.add_url_rule("/merges/<int:merge_id>/undo", "merge_undo", merge_undo,
+                    methods=["GET", "POST"])

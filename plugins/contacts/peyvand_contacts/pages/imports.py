@@ -458,6 +458,9 @@ def undo(import_id: int):
 
     job = _job(import_id)
     force = request.form.get("force") == "1"
+    if request.form.get("confirmed") != "1":     # GET, or a POST not sent from the page
+        from .undo_confirm import import_undo_page
+        return import_undo_page(job)
     try:
         with tenant_db.atomic():
             result = undo_job(job, force=force)
@@ -479,4 +482,5 @@ def register(bp) -> None:
     bp.add_url_rule("/imports/<int:import_id>", "import_status", status_page)
     bp.add_url_rule("/imports/<int:import_id>/status", "import_status_json", status_json)
     bp.add_url_rule("/imports/<int:import_id>/errors.csv", "import_errors", errors_download)
-    bp.add_url_rule("/imports/<int:import_id>/undo", "import_undo", undo, methods=["POST"])
+    bp.add_url_rule("/imports/<int:import_id>/undo", "import_undo", undo,
+                    methods=["GET", "POST"])

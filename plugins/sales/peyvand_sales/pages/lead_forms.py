@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from markupsafe import Markup
 from marshmallow import ValidationError
 
 from peyvand_sdk import (
@@ -162,8 +163,9 @@ def register(bp):
             return _save(form)
         return _builder(form)
 
-    @bp.post("/lead-forms/<int:form_id>/delete")
+    @bp.route("/lead-forms/<int:form_id>/delete", methods=["GET", "POST"])
     def lead_form_delete(form_id):
+        """GET (or a POST without ``confirmed=1``): the confirmation page; POST: delete."""
         from .. import forms
         from ..models import LeadForm
 
@@ -171,6 +173,18 @@ def register(bp):
         form = LeadForm.get_or_none(LeadForm.id == form_id)
         if form is None:
             abort(404)
+        if request.method == "GET" or request.form.get("confirmed") != "1":
+            shown = forms.as_dict(form, request.host_url)
+            title = shown["title"].get(current_language()) or next(
+                (t for t in shown["title"].values() if t), f"#{form.id}")
+            return render_template(
+                "peyvand/confirm.html", title=_("Delete the form “%(name)s”?", name=title),
+                message=_("Its address stops working: the form on your website can no longer "
+                          "send leads. The leads it brought in stay."),
+                items=[Markup('<bdi dir="ltr">%s</bdi>') % shown["url"]],
+                action=url_for("sales_web.lead_form_delete", form_id=form.id),
+                fields={"confirmed": "1"}, button=_("Delete the form"),
+                cancel=url_for("sales_web.lead_form_edit", form_id=form.id))
         with tenant_db.atomic():
             before = _plain(forms.as_dict(form, request.host_url))
             LeadForm.delete().where(LeadForm.id == form.id).execute()
