@@ -123,7 +123,14 @@ def test_the_wizard_from_upload_to_undo(app):
     assert report.data.decode("utf-8-sig").splitlines()[1].startswith("3,موبایل,mobile,12,")
     assert {p[1] for p in people(app)} == {"رضایی", "کریمی"}
 
-    answer = client.post(status_url + "/undo", data={"csrf_token": token(client)})
+    # Undo asks first, on a page of its own; without the confirmation nothing is undone.
+    assert f'href="{status_url}/undo" data-undo' in page
+    asked = client.post(status_url + "/undo", data={"csrf_token": token(client)})
+    assert asked.status_code == 200 and "واگردانی درون‌ریزی" in text(asked)
+    assert 'name="confirmed" value="1"' in text(asked)
+    assert {p[1] for p in people(app)} == {"رضایی", "کریمی"}
+    answer = client.post(status_url + "/undo", data={"csrf_token": token(client),
+                                                     "confirmed": "1"})
     page = text(client.get(answer.headers["Location"]))
     assert "بازگردانده شد" in page and "data-undo" not in page
     assert [p[1] for p in people(app)] == ["رضایی"]
@@ -187,6 +194,9 @@ def test_the_wizard_needs_the_import_right_and_keeps_each_users_imports_apart(ap
     assert manager.get(status_url + "/errors.csv").status_code == 404
     assert manager.post(status_url + "/undo",
                         data={"csrf_token": token(manager)}).status_code == 404
+    assert manager.post(status_url + "/undo", data={"csrf_token": token(manager),
+                                                    "confirmed": "1"}).status_code == 404
+    assert manager.get(status_url + "/undo").status_code == 404
     assert seller.get(status_url).status_code == 403
 
 

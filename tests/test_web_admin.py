@@ -206,8 +206,22 @@ def test_the_team_tree_refuses_cycles_and_deleting_teams_in_use(app):
     post(admin, f"/admin/teams/{tehran.id}/members", {"add": str(omid.id)},
          page_url=f"/admin/teams/{tehran.id}")
     assert admin.get(f"/admin/teams/{tehran.id}/delete").status_code == 302   # has a member
-    post(admin, f"/admin/teams/{tehran.id}/members", {"remove": str(omid.id)},
-         page_url=f"/admin/teams/{tehran.id}")
+    # Removing a member asks first, on a page of its own; a POST without the confirmation
+    # (a forged or old form) shows that page and changes nothing.
+    team_page = _text(admin.get(f"/admin/teams/{tehran.id}"))
+    link = f"/admin/teams/{tehran.id}/members/{omid.id}/remove"
+    assert f'href="{link}"' in team_page and 'name="remove"' not in team_page
+    unconfirmed = post(admin, f"/admin/teams/{tehran.id}/members", {"remove": str(omid.id)},
+                       page_url=f"/admin/teams/{tehran.id}")
+    asked = _text(admin.get(link))
+    for page in (_text(unconfirmed), asked):
+        assert "Remove omid from team Tehran?" in page
+        assert 'name="confirmed" value="1"' in page and 'name="remove" value="%d"' % omid.id \
+            in page
+    assert unconfirmed.status_code == 200
+    assert admin.get(f"/admin/teams/{tehran.id}/delete").status_code == 302   # still a member
+    post(admin, f"/admin/teams/{tehran.id}/members", {"remove": str(omid.id), "confirmed": "1"},
+         page_url=link)
     assert admin.get(f"/admin/teams/{tehran.id}/delete").status_code == 200   # confirmation
     post(admin, f"/admin/teams/{tehran.id}/delete", {}, page_url=f"/admin/teams/{tehran.id}")
     with kernel.storage.bound("default"):
@@ -393,10 +407,25 @@ def test_a_user_creates_narrows_and_revokes_api_tokens_on_the_profile(app):
     assert secret not in page and "ERP" in page                  # never shown again
     token_id = re.search(r'data-token="(\d+)"', page).group(1)
     other = web_client(app, "eve", roles=("salesperson",))
-    post(other, "/profile/tokens", {"action": "revoke", "id": token_id}, page_url="/profile")
+    post(other, "/profile/tokens", {"action": "revoke", "id": token_id, "confirmed": "1"},
+         page_url="/profile")
+    assert other.get(f"/profile/tokens/{token_id}/revoke").status_code == 302   # not hers
     assert api.get("/api/v1/contacts/persons", headers=auth).status_code == 200  # not hers
-    post(client, "/profile/tokens", {"action": "revoke", "id": token_id}, page_url="/profile")
+    # Revoking asks first on a page of its own (no JavaScript needed); a POST without the
+    # confirmation shows that page and revokes nothing.
+    link = f"/profile/tokens/{token_id}/revoke"
+    assert f'href="{link}"' in page and "data-confirm" not in page
+    unconfirmed = post(client, "/profile/tokens", {"action": "revoke", "id": token_id},
+                       page_url="/profile")
+    assert unconfirmed.status_code == 200
+    for asked in (_text(unconfirmed), _text(client.get(link))):
+        assert "توکن «ERP» ابطال شود؟" in asked and 'name="confirmed" value="1"' in asked
+        assert f'name="id" value="{token_id}"' in asked
+    assert api.get("/api/v1/contacts/persons", headers=auth).status_code == 200
+    post(client, "/profile/tokens", {"action": "revoke", "id": token_id, "confirmed": "1"},
+         page_url=link)
     assert api.get("/api/v1/contacts/persons", headers=auth).status_code == 401
+    assert client.get(link).status_code == 302          # revoked: nothing left to confirm
     assert [a for a, *_ in _audit_rows(app, "peyvand.user") if a.startswith("token")] == \
         ["token-create", "token-revoke"]
 

@@ -59,7 +59,9 @@ def create_app(config: dict | None = None, *, kernel: Kernel | None = None) -> F
         blueprint = (request.blueprint or "").split(".")[0]
         owner = owners.get(blueprint)
         if owner is not None and owner not in kernel.enabled(tenant):
-            raise NotFound()
+            if request.path.startswith("/api/"):
+                raise NotFound()
+            g._peyvand_hidden = True  # a page: 404 once the user is known (refuse_hidden)
 
     from .api import authenticate
 
@@ -77,6 +79,12 @@ def create_app(config: dict | None = None, *, kernel: Kernel | None = None) -> F
             binding.__exit__(None, None, None)
 
     web.init_app(app)  # the workspace: sessions, languages, CSRF (after the tenant binding)
+
+    @app.before_request
+    def refuse_hidden():
+        # After the workspace knows the user: the 404 page is in their language and frame.
+        if g.pop("_peyvand_hidden", False):
+            raise NotFound()
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

@@ -170,7 +170,11 @@ def test_merge_with_a_choice_per_field_preview_confirm_and_undo(app):
     listing = text(client.get("/app/contacts/merges"))
     assert "Sarah Amini" in listing and "data-undo" in listing
 
-    undone = client.post(result_url + "/undo", data={"csrf_token": token(client)})
+    asked = client.post(result_url + "/undo", data={"csrf_token": token(client)})
+    assert asked.status_code == 200 and 'name="confirmed" value="1"' in text(asked)
+    assert _get(app, b).deleted_at is not None           # asked first: nothing undone yet
+    undone = client.post(result_url + "/undo", data={"csrf_token": token(client),
+                                                     "confirmed": "1"})
     assert undone.status_code == 302
     page = text(client.get(undone.headers["Location"]))
     assert "The merge is undone" in page and "data-undo" not in page
@@ -189,14 +193,17 @@ def test_an_undo_refused_for_later_changes_offers_undo_anyway(app):
     kernel = app.extensions["peyvand"]
     with kernel.storage.bound("default"):
         kernel.service("contacts.person", "default").update(a, {"city": "Karaj"})
-    refused = client.post(result_url + "/undo", data={"csrf_token": token(client)})
+    refused = client.post(result_url + "/undo", data={"csrf_token": token(client),
+                                                      "confirmed": "1"})
     page = text(client.get(refused.headers["Location"]))
     # The city is the primary address's: the merge united the addresses, which changed.
     assert "The merge was not undone" in page and "field Addresses of person" in page
     assert "data-undo-force" in page
     assert _get(app, b).deleted_at is not None
+    asked = text(client.get(result_url + "/undo?force=1"))
+    assert 'name="force" value="1"' in asked and 'name="confirmed" value="1"' in asked
     forced = client.post(result_url + "/undo", data={"csrf_token": token(client),
-                                                     "force": "1"})
+                                                     "force": "1", "confirmed": "1"})
     assert "The merge is undone" in text(client.get(forced.headers["Location"]))
     assert _get(app, b).deleted_at is None and _get(app, a).city == "Karaj"
 

@@ -174,8 +174,12 @@ def test_lead_forms_admin_builds_a_form_with_its_snippet(peyvand_app):
     listing = text(admin.get("/app/sales/lead-forms"))
     assert "درخواست دمو" in listing
     form_id = int(saved.headers["Location"].rstrip("/").split("/")[-1])
+    asked = admin.post(f"/app/sales/lead-forms/{form_id}/delete",
+                       data={"csrf_token": csrf(admin.get(saved.headers["Location"]))})
+    assert asked.status_code == 200 and 'name="confirmed" value="1"' in text(asked)
+    assert admin.get(saved.headers["Location"]).status_code == 200     # asked: still there
     deleted = admin.post(f"/app/sales/lead-forms/{form_id}/delete",
-                         data={"csrf_token": csrf(admin.get(saved.headers["Location"]))})
+                         data={"csrf_token": csrf(asked), "confirmed": "1"})
     assert deleted.status_code == 302
     assert admin.get(saved.headers["Location"]).status_code == 404
 
