@@ -216,8 +216,8 @@ def test_the_team_tree_refuses_cycles_and_deleting_teams_in_use(app):
     asked = _text(admin.get(link))
     for page in (_text(unconfirmed), asked):
         assert "Remove omid from team Tehran?" in page
-        assert 'name="confirmed" value="1"' in page and 'name="remove" value="%d"' % omid.id \
-            in page
+        assert 'name="confirmed" value="1"' in page
+        assert f'name="remove" value="{omid.id}"' in page
     assert unconfirmed.status_code == 200
     assert admin.get(f"/admin/teams/{tehran.id}/delete").status_code == 302   # still a member
     post(admin, f"/admin/teams/{tehran.id}/members", {"remove": str(omid.id), "confirmed": "1"},
