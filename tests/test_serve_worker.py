@@ -141,3 +141,19 @@ def test_the_import_page_warns_when_no_worker_serves_the_queued_work(app):
     drain(kernel)
     page = client.get(page_url).get_data(as_text=True)
     assert "data-no-worker" not in page and 'data-outcome="done"' in page
+
+
+def test_serve_refuses_a_port_in_use_before_starting_a_worker(app):
+    import shutil
+    import sys
+
+    peyvand = shutil.which("peyvand", path=str(Path(sys.executable).parent))
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        answer = subprocess.run([peyvand, "serve", "--worker", "--port", str(port)],
+                                capture_output=True, text=True, timeout=120)
+    assert answer.returncode == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in answer.stderr
+    assert "Background work runs" not in answer.stdout

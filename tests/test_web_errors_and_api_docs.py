@@ -125,10 +125,11 @@ def test_the_docs_page_speaks_the_users_language_and_the_profile_links_to_it(app
     page = _text(persian.get("/api/docs", headers=NO_TOKEN))
     assert '<html lang="fa" dir="rtl">' in page
     assert "مستندات API" in page and "توکن API" in page and "به کار ببر" in page
-    assert "شما با نام parisa وارد شده‌اید" in page and 'href="/profile#tokens"' in page
+    assert "شما با نام <bdi>parisa</bdi> وارد شده‌اید" in page and 'href="/profile#tokens"' in page
+    assert '<bdi dir="ltr"><code>Authorization: Bearer …</code></bdi>' in page   # LTR in RTL
     english = web_client(app, "anna", language="en", calendar="gregorian")
     page = _text(english.get("/api/docs", headers=NO_TOKEN))
-    assert '<html lang="en" dir="ltr">' in page and "You are logged in as anna" in page
+    assert '<html lang="en" dir="ltr">' in page and "You are logged in as <bdi>anna</bdi>" in page
     visitor = _text(app.test_client().get("/api/docs",
                                           headers={**NO_TOKEN, "Accept-Language": "en"}))
     assert "Paste an API token" in visitor and "/login?next=/api/docs" in visitor

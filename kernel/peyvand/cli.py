@@ -202,8 +202,6 @@ def serve(ctx, host, port, threads, with_worker, worker_concurrency):
     import os
     import signal
 
-    import waitress
-
     from .app import create_app
 
     kernel = kernel_from(ctx)
@@ -213,6 +211,15 @@ def serve(ctx, host, port, threads, with_worker, worker_concurrency):
             "migrations are pending (" + ", ".join(f"{p}: {len(s)}" for p, s in pending.items())
             + "); run `peyvand db upgrade` first")
     app = create_app(kernel=kernel)
+    import logging
+
+    from waitress.server import create_server
+
+    logging.basicConfig()  # as waitress.serve does: its warnings (and the worker's) are shown
+    try:  # bind first: a port in use stops here, before any worker starts
+        server = create_server(app, host=host, port=port, threads=threads, ident="peyvand")
+    except OSError as exc:
+        raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from None
     runner = None
     if with_worker:
         from . import jobs
@@ -233,9 +240,7 @@ def serve(ctx, host, port, threads, with_worker, worker_concurrency):
     click.echo(f"Peyvand is running: open http://{host}:{port}/  (Ctrl+C to stop)")
     sys.stdout.flush()
     try:
-        waitress.serve(app, host=host, port=port, threads=threads, ident="peyvand")
-    except KeyboardInterrupt:
-        pass
+        server.run()   # closes the server and returns on Ctrl+C or SIGTERM
     finally:
         if runner is not None:
             def at_once(signum, frame):
