@@ -120,6 +120,8 @@ def error_page(exc):
     from . import session
     from .i18n import _
 
+    if getattr(exc, "response", None) is not None:   # the view made its own answer
+        return exc
     try:
         if "web_user" not in g:   # an earlier check (the tenant's binding) stopped the request
             session.identify()
