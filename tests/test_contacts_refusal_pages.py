@@ -94,7 +94,8 @@ def test_an_undo_refused_lists_its_reasons_in_persian(app):
         "survivor": a, "take:city": str(b), "step": "confirm"})
     result_url = done.headers["Location"]
     _update(app, a, city="کرج")
-    refused = client.post(result_url + "/undo", data={"csrf_token": csrf(client.get("/"))})
+    refused = client.post(result_url + "/undo", data={"csrf_token": csrf(client.get("/")),
+                                                      "confirmed": "1"})
     page = text(client.get(refused.headers["Location"]))
     [message] = flashes(page)
     assert message.startswith("ادغام بازگردانده نشد: ادغام ۱ واگردانی نمی‌شود: ")
@@ -104,8 +105,9 @@ def test_an_undo_refused_lists_its_reasons_in_persian(app):
     assert _deleted(app, b)
     # Undone (anyway), a second undo is refused too, in Persian.
     client.post(result_url + "/undo", data={"csrf_token": csrf(client.get("/")),
-                                            "force": "1"})
-    again = client.post(result_url + "/undo", data={"csrf_token": csrf(client.get("/"))})
+                                            "force": "1", "confirmed": "1"})
+    again = client.post(result_url + "/undo", data={"csrf_token": csrf(client.get("/")),
+                                                    "confirmed": "1"})
     assert flashes(text(client.get(again.headers["Location"]))) == [
         "ادغام بازگردانده نشد: ادغام ۱ پیش‌تر واگردانی شده است"]
 
@@ -129,7 +131,7 @@ def test_an_import_undo_refused_says_why_in_persian(app):
         karimi = Person.get(Person.last_name == "کریمی").id
     _update(app, karimi, city="قم")
     refused = client.post(status_url + "/undo", data={
-        "csrf_token": csrf(client.get("/profile"))})
+        "csrf_token": csrf(client.get("/profile")), "confirmed": "1"})
     [message] = flashes(text(client.get(refused.headers["Location"])))
     number = str(karimi).translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹"))
     assert message.startswith("درون‌ریزی بازگردانده نشد: درون‌ریزی ")
