@@ -173,7 +173,14 @@ def value_labels(meta: FieldMeta | None, rows: list[dict]) -> list | None:
     row, ``None`` where it has none), in the user's language; ``None`` without such labels."""
     if meta is None or meta.labels is None or not rows:
         return None
-    found = list(meta.labels(rows) or ())
+    try:
+        found = list(meta.labels(rows) or ())
+    except Exception:
+        from flask import current_app
+
+        if current_app.extensions["peyvand"].settings.strict_plugins:
+            raise
+        return None     # a plugin's broken labels show the stored keys, not an error page
     out = []
     for index in range(len(rows)):
         text = found[index] if index < len(found) else None
