@@ -299,6 +299,9 @@ def test_search_results_are_numbered_in_persian_digits_in_persian():
 
     css = (Path(peyvand.__file__).parent / "static/peyvand/app.css").read_text("utf-8")
     assert re.search(r":lang\(fa\) \.hits \{ list-style-type: persian; \}", css)
+    # The header's box shows the kept query (inputs inherit colour: not the bar's white).
+    box = re.search(r"\.global-search input \{([^}]*)\}", css).group(1)
+    assert "color: var(--ink)" in box and "background: #fff" in box
 
 
 def test_a_subtitle_without_a_field_is_isolated_by_its_letters(app):
