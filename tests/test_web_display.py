@@ -184,7 +184,11 @@ def test_structured_values_in_general():
     html = str(forms.structured(nested))
     assert "City: <bdi>Tehran</bdi>" in html and "Geo: (Lat: 35.7 · Lng: 51.4)" in html
     assert "{" not in html and "[" not in html
-    assert str(forms.structured(["a", "b"])) == "<bdi>a</bdi>, <bdi>b</bdi>"
+    # A list is a run of the page's direction: a dir="auto" element around it finds no letter
+    # outside the items' isolates, and would lay them out left-to-right in Persian.
+    assert str(forms.structured(["a", "b"])) == \
+        '<span dir="ltr"><bdi>a</bdi>, <bdi>b</bdi></span>'
+    assert str(forms.structured(["a"])) == "<bdi>a</bdi>"
     cell = str(forms.structured([{"label": {"en": "One"}}, {"label": {"en": "Two"}}], "cell"))
     assert cell.startswith("<bdi>One</bdi>") and "+1" in cell and "Two" not in cell
 
@@ -235,7 +239,8 @@ def test_history_shows_related_lists_on_one_line(app):
     person = _person(app)
     update(app, "contacts.person", person, {"phones": [PHONES[0]]})
     page = text(web_client(app, "boss").get(f"/app/contacts/persons/{person}?tab=history"))
-    assert "+۹۸۲۱۸۸۷۷۶۶۰۱</bdi></a> (محل کار)" in page and "(work)" not in page
+    assert "+۹۸۲۱۸۸۷۷۶۶۰۱</bdi></a> (محل کار)</span>" in page and "(work)" not in page
+    assert '<bdi class="old"><span dir="rtl"><a href="tel:' in page
 
 
 # -- 4. long text ----------------------------------------------------------------------------------

@@ -252,6 +252,17 @@ def _comma() -> str:
     return "، " if i18n.current_language() == "fa" else ", "
 
 
+def _joined(parts, separator: str | None = None) -> Markup:
+    """``parts`` (isolated values) joined, in a run of the page's direction: a ``dir="auto"``
+    element around them finds no letter outside their isolates, and would lay them out
+    left-to-right in Persian."""
+    parts = list(parts)
+    joined = Markup(separator if separator is not None else _comma()).join(parts)
+    if len(parts) < 2:
+        return joined
+    return Markup('<span dir="%s">') % i18n.direction() + joined + Markup("</span>")
+
+
 def _simple(value) -> bool:
     return not isinstance(value, list | dict)
 
@@ -298,7 +309,7 @@ def related_items(items, mode: str = "full") -> Markup:
             if item.get("label"):
                 value += Markup(" (") + escape(item["label"]) + Markup(")")
             parts.append(value)
-        return Markup("؛ " if i18n.current_language() == "fa" else "; ").join(parts)
+        return _joined(parts, "؛ " if i18n.current_language() == "fa" else "; ")
     mark = len(shown) > 1
     lines = []
     for item, value in shown:
@@ -333,7 +344,7 @@ def _pairs(mapping: dict) -> Markup:
         if isinstance(value, dict):
             shown = Markup("(") + _pairs(value) + Markup(")")
         elif isinstance(value, list):
-            shown = Markup(_comma()).join(_thing(v) for v in value)
+            shown = _joined(_thing(v) for v in value)
         else:
             shown = _scalar(value)
         parts.append(escape(i18n.gettext(i18n.humanize(str(key)))) + Markup(": ") + shown)
@@ -351,7 +362,7 @@ def _thing(value) -> Markup:
     """One item of a structured value: a dict by its label (``{"en", "fa"}`` in the user's
     language) and its other values as ``Key: value``; a list comma-separated; else scalar."""
     if isinstance(value, list):
-        return Markup(_comma()).join(_thing(v) for v in value)
+        return _joined(_thing(v) for v in value)
     if not isinstance(value, dict):
         return _scalar(value)
     label = _label_of(value)
@@ -379,7 +390,7 @@ def structured(value, mode: str = "full") -> Markup:
                 + escape(i18n.digits(len(items) - 1)) + Markup("</bdi>")
         return out
     if mode == "inline" or all(_simple(v) for v in items):
-        return Markup(_comma()).join(_thing(v) for v in items)
+        return _joined(_thing(v) for v in items)
     return Markup('<ul class="items">') + Markup("").join(
         Markup("<li>") + _thing(v) + Markup("</li>") for v in items) + Markup("</ul>")
 
