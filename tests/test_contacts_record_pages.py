@@ -160,6 +160,15 @@ def test_notes_follow_the_users_rights(app):
         "csrf_token": csrf(seller.get("/")), "body": "یادداشت من"})
     page = text(seller.get(f"/app/contacts/persons/{own}?tab=contacts.notes"))
     assert "یادداشت من" in page and "یادداشت مدیر" not in page
+    # Their own note has Edit and Delete (the generic note pages), which work.
+    [mine] = re.findall(r'<li data-note="(\d+)"', page)
+    assert f'href="/app/contacts/notes/{mine}/edit"' in page
+    assert f'href="/app/contacts/notes/{mine}/delete"' in page
+    assert seller.get(f"/app/contacts/notes/{mine}/edit").status_code == 200
+    # A read-only role sees the admin's note without them.
+    reader_page = text(web_client(app, "mina", roles=("readonly",)).get(
+        f"/app/contacts/persons/{own}?tab=contacts.notes"))
+    assert "یادداشت مدیر" in reader_page and "/edit" not in reader_page.split("note-list")[1]
     # Someone else's person: not found, and nothing written.
     answer = seller.post(f"/app/contacts/persons/{other}/notes", data={
         "csrf_token": csrf(seller.get("/")), "body": "x"})
@@ -189,3 +198,92 @@ def test_a_persons_vcard_is_a_link_tab_and_downloads(app):
         f"/app/contacts/organizations/{org}"))                   # people only
     seller = web_client(app, "reza", roles=("salesperson",))
     assert seller.get(f"/app/contacts/persons/{person}/vcard").status_code == 404
+
+
+# -- the kind of each timeline item ----------------------------------------------------------
+
+class Calls:
+    """A throwaway telephony plugin: one call that names its kind (``label``) and one that
+    gives only ``kind``."""
+
+    from peyvand_sdk import Manifest
+
+    manifest = Manifest(label={"en": "Calls"}, requires={"contacts": ">=0.1"})
+
+    from peyvand_sdk import hookimpl
+
+    @hookimpl(optionalhook=True)
+    def contact_timeline(self, entity, record_id, before, limit):
+        import datetime
+
+        from peyvand_sdk import current_language
+
+        at = datetime.datetime(2020, 1, 1, 9, 0)
+        return [{"at": at, "key": "calls:1", "kind": "call", "entity": None, "id": None,
+                 "label": "تماس" if current_language() == "fa" else "Call",
+                 "title": "Answered", "summary": None},
+                {"at": at, "key": "calls:2", "kind": "voicemail_left", "entity": None,
+                 "id": None, "title": "No answer", "summary": None}][:limit]
+
+
+def _kinds(page: str) -> dict[str, str]:
+    """``{item key: the kind's label shown}`` of a timeline page."""
+    return dict(re.findall(r'data-key="([^"]+)">\s*<p><span class="badge timeline-kind" '
+                           r'data-kind-label>([^<]*)</span>', page))
+
+
+def test_every_timeline_item_shows_its_kind_in_the_viewers_language(peyvand_app_factory):
+    app = peyvand_app_factory(plugins=["contacts", "sales"],
+                              extra_plugins=[("calls", Calls(), "1.0")])
+    api = app.test_client()                       # the admin, through the API
+    person = api.post("/api/v1/contacts/persons", json={"last_name": "رضایی",
+                                                        "email": "reza@example.ir"}).json["id"]
+    twin = api.post("/api/v1/contacts/persons", json={"last_name": "رضایی",
+                                                      "email": "reza@example.ir"}).json["id"]
+    deal = api.post("/api/v1/sales/deals", json={
+        "title": "کارتخوان", "pipeline_id": 1, "stage": "qualified", "person_id": person,
+        "amount": "1000"}).json["id"]
+    assert api.post(f"/api/v1/sales/deals/{deal}/move",
+                    json={"stage": "proposal"}).status_code == 200
+    assert api.post(f"/api/v1/sales/deals/{deal}/move",
+                    json={"status": "won"}).status_code == 200
+    lead = api.post("/api/v1/sales/leads", json={
+        "last_name": "رضایی", "email": "reza@example.ir", "source": "event"}).json["id"]
+    assert api.post(f"/api/v1/sales/leads/{lead}/convert",
+                    json={"create_deal": False}).json["person"]["id"] == person
+    api.post("/api/v1/sales/activities", json={
+        "subject": "پیگیری", "entity": "contacts.person", "record_id": person})
+    api.post("/api/v1/contacts/notes", json={"person_id": person, "body": "تماس گرفتم"})
+    merged = api.post("/api/v1/contacts/persons/merge", json={"survivor": person,
+                                                              "merged": [twin]})
+    assert merged.status_code == 201, merged.json
+    assert api.post(f"/api/v1/contacts/merges/{merged.json['id']}/undo").status_code == 200
+
+    client = web_client(app, "boss")                               # Persian
+    page = text(client.get(f"/app/contacts/persons/{person}?tab=contacts.timeline"))
+    kinds = _kinds(page)
+    stage = next(k for k in kinds if ":stage:" in k)
+    shown = {key: kinds.get(key) for key in (
+        f"contacts.person:{person}:created", f"sales.deal:{deal}:created", stage,
+        f"sales.deal:{deal}:won", f"sales.lead:{lead}:created",
+        f"sales.lead:{lead}:converted", f"contacts.merge:{merged.json['id']}",
+        f"contacts.merge:{merged.json['id']}:undone", "calls:1", "calls:2")}
+    assert shown == {
+        f"contacts.person:{person}:created": "مخاطب جدید",
+        f"sales.deal:{deal}:created": "معامله", stage: "تغییر مرحله",
+        f"sales.deal:{deal}:won": "معامله برنده شد", f"sales.lead:{lead}:created": "سرنخ",
+        f"sales.lead:{lead}:converted": "سرنخ تبدیل شد",
+        f"contacts.merge:{merged.json['id']}": "ادغام شد",
+        f"contacts.merge:{merged.json['id']}:undone": "واگردانی ادغام",
+        "calls:1": "تماس", "calls:2": "رویداد"}          # no label: never the raw kind
+    assert {kinds[k] for k in kinds if k.startswith("sales.activity:")} == {"فعالیت"}
+    assert {kinds[k] for k in kinds if k.startswith("contacts.note:")} == {"یادداشت"}
+    assert "voicemail_left" not in re.sub(r"<[^>]*>", "", page)       # not in the text shown
+    # The merge links to its page.
+    assert f'href="/app/contacts/merges/{merged.json["id"]}"' in page
+
+    english = web_client(app, "sara", language="en")
+    kinds = _kinds(text(english.get(f"/app/contacts/persons/{person}?tab=contacts.timeline")))
+    assert (kinds[f"sales.deal:{deal}:created"], kinds[stage], kinds["calls:1"],
+            kinds["calls:2"], kinds[f"contacts.merge:{merged.json['id']}"]) == (
+        "Deal", "Stage change", "Call", "Event", "Merged")

@@ -468,6 +468,17 @@ def test_the_manifest_and_assets_are_served_locally(app):
     assert manifest.mimetype == "application/manifest+json"
     data = json.loads(manifest.get_data())
     assert data["start_url"] == "/" and data["display"] == "standalone"
+    # Installable on Android (PNG 192 and 512) and iOS (apple-touch-icon), all served here.
+    pngs = {i["sizes"]: i["src"] for i in data["icons"] if i["type"] == "image/png"}
+    assert set(pngs) == {"192x192", "512x512"}
+    for size, src in pngs.items():
+        icon = client.get(src).get_data()
+        assert icon[:8] == b"\x89PNG\r\n\x1a\n"
+        width, height = int.from_bytes(icon[16:20], "big"), int.from_bytes(icon[20:24], "big")
+        assert f"{width}x{height}" == size
+    touch = re.search(r'<link rel="apple-touch-icon" href="([^"]+)"',
+                      _text(client.get("/"))).group(1)
+    assert client.get(touch).get_data()[:4] == b"\x89PNG"
     page = _text(client.get("/app/contacts/persons"))
     assets = re.findall(r'(?:href|src)="(/static/[^"]+)"', page)
     assert len(assets) >= 3

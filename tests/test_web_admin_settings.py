@@ -52,6 +52,8 @@ def test_settings_page_lists_every_plugins_settings_in_the_admins_language(app):
     assert 'data-plugin="peyvand"' in persian and 'data-plugin="sales"' in persian
     assert 'data-plugin="contacts"' in persian
     assert _selected(persian, "peyvand.time_zone") == "Asia/Tehran"
+    zones = re.search(r'name="peyvand.time_zone".*?</select>', persian, re.S).group(0)
+    assert re.findall(r'<option value="([^"]+)"', zones)[:2] == ["Asia/Tehran", "Africa/Abidjan"]
     english = _text(web_client(app, "anna", language="en", calendar="gregorian")
                     .get("/admin/settings"))
     assert "Time zone" in english and "Lead form submissions per address" in english

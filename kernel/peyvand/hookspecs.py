@@ -262,6 +262,42 @@ def register_tasks():
 
 
 @hookspec
+def register_openapi(tenant):
+    """Describe the plugin's own REST routes in the OpenAPI document (``/api/v1/openapi.json``,
+    browsed at ``/api/docs``).
+
+    The kernel describes the generic record routes of every entity itself; the routes a plugin
+    adds with :func:`register_blueprints` under ``/api/v1/<plugin>/`` (a timeline, a merge, a
+    report…) are described here, by hand, so integrators find them. Called when the tenant's
+    document is built (it is cached until a plugin, custom field or role changes), only for the
+    plugins enabled for that tenant: a disabled plugin's paths leave the document with it.
+
+    :param tenant: the tenant's name (to describe what depends on its data, e.g. an ``enum``).
+    :return: a list of dicts, each with:
+
+        * ``"paths"``: ``{path: path item}`` in OpenAPI 3.1 form: path parameters written
+          ``{name}`` (``/api/v1/contacts/persons/{id}/timeline``), one operation per method
+          (``get``, ``post``…) with ``operationId`` (unique; prefix it with the plugin's name),
+          ``summary`` (English), ``x-label-fa`` (the Persian summary), ``parameters``,
+          ``requestBody`` and ``responses`` with the status codes the route really answers.
+          Every path must start with ``/api/v1/<plugin>/`` and must not be one the document
+          already has (an entity's generic path, the kernel's, another plugin's): the kernel
+          refuses either with a :class:`~peyvand.errors.PluginError` naming the plugin and the
+          path. The kernel adds the plugin's tag to operations that name none, and the 401 and
+          403 responses to every operation except those open to anyone (``"security": []``,
+          for views marked :func:`peyvand_sdk.public`);
+        * ``"schemas"`` (optional): ``{name: JSON Schema 2020-12}`` added to
+          ``components.schemas``; names start with ``"<plugin>."`` and must be new. Refer to
+          them as ``{"$ref": "#/components/schemas/<name>"}``, and to the kernel's components
+          (``peyvand.error``, ``peyvand.validation_errors``, the responses ``NotFound``,
+          ``Invalid``, ``PreconditionFailed``, the parameters ``RecordId``, ``IfMatch``) the
+          same way. :func:`peyvand_sdk.json_schema` turns a marshmallow schema into one.
+
+    The kernel copies what is returned, so module-level constants may be returned as they are.
+    """
+
+
+@hookspec
 def register_cli_commands():
     """Contribute sub-commands to the ``peyvand`` command line.
 

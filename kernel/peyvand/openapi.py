@@ -2,7 +2,10 @@
 
 The document is built from what the tenant actually has: every entity of its enabled plugins
 (``kernel.entities(tenant)``) gets the generic record paths, and the kernel's own routes
-(``/plugins``, ``/search``, ``/audit``, ``/openapi.json``) are always there. It is cached per
+(``/plugins``, ``/search``, ``/audit``, ``/openapi.json``) are always there, and each enabled
+plugin describes its own routes under ``/api/v1/<plugin>/`` through the ``register_openapi``
+hook (:func:`_add_plugin_paths` merges them and refuses a path outside that prefix or one
+already described). It is cached per
 tenant with :meth:`Kernel.cache`, so enabling or disabling a plugin (which moves the generation)
 rebuilds it on the next request.
 
@@ -18,9 +21,11 @@ properties to an entity's schemas. It returns nothing today.
 
 from __future__ import annotations
 
+import copy
 import datetime
 import decimal
 import enum
+import re
 from collections.abc import Mapping
 
 import peewee
@@ -28,6 +33,7 @@ from marshmallow import RAISE, fields, missing, validate
 
 from . import __version__
 from .entities import Entity
+from .errors import PluginError
 from .records import SYSTEM_FIELDS
 
 OPENAPI_VERSION = "3.1.0"
@@ -200,6 +206,24 @@ def schema_properties(schema, *, for_input: bool = True) -> dict:
         if field.required:
             required.append(key)
     return {"properties": properties, "required": required}
+
+
+def json_schema(schema, *, for_input: bool = True, title: str | None = None) -> dict:
+    """A JSON Schema 2020-12 object for a marshmallow schema (class or instance): its
+    ``properties`` and ``required`` (see :func:`schema_properties`), and
+    ``additionalProperties: false`` for an input schema that refuses unknown fields. What
+    plugins use to describe request and response bodies in their ``register_openapi``."""
+    instance = schema() if isinstance(schema, type) else schema
+    props = schema_properties(instance, for_input=for_input)
+    out: dict = {"type": "object"}
+    if title:
+        out["title"] = title
+    out["properties"] = props["properties"]
+    if props["required"]:
+        out["required"] = props["required"]
+    if for_input and getattr(instance, "unknown", RAISE) == RAISE:
+        out["additionalProperties"] = False
+    return out
 
 
 # -- the extension point for custom fields --------------------------------------------------------
@@ -747,6 +771,52 @@ def _kernel_components() -> dict:
             "headers": headers, "securitySchemes": security}
 
 
+HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+
+def _add_plugin_paths(kernel, tenant: str, enabled, paths: dict, schemas: dict) -> None:
+    """Merge what enabled plugins return from ``register_openapi`` into ``paths`` and
+    ``schemas``; a path outside ``/api/v1/<plugin>/``, or one already there, is refused."""
+    def shape(path: str) -> str:  # /a/{id} and /a/{record_id} are the same path
+        return re.sub(r"\{[^}/]*\}", "{}", path)
+
+    owners = {shape(path): "the kernel" for path in paths}
+    schema_owners = {name: "the kernel" for name in schemas}
+    for plugin, fragment in kernel.collect("register_openapi", enabled, tenant=tenant):
+        if not isinstance(fragment, Mapping) or not set(fragment) <= {"paths", "schemas"}:
+            raise PluginError(f"plugin {plugin!r}: register_openapi must return a list of "
+                              "dicts with \"paths\" (and optionally \"schemas\")")
+        fragment = copy.deepcopy(dict(fragment))
+        prefix = f"/api/v1/{plugin}/"
+        for path, item in (fragment.get("paths") or {}).items():
+            if not isinstance(path, str) or not path.startswith(prefix) or path == prefix:
+                raise PluginError(f"plugin {plugin!r} describes the path {path!r} in the API "
+                                  f"document: a plugin may only describe paths under "
+                                  f"{prefix}")
+            if shape(path) in owners:
+                raise PluginError(f"plugin {plugin!r} describes the path {path!r}, which "
+                                  f"{owners[shape(path)]} already describes in the API "
+                                  "document")
+            if not isinstance(item, Mapping) or not any(m in item for m in HTTP_METHODS):
+                raise PluginError(f"plugin {plugin!r}: the path {path!r} has no operation "
+                                  "(get, post, …)")
+            for method, operation in item.items():
+                if method in HTTP_METHODS:
+                    operation.setdefault("tags", [plugin])
+                    operation.setdefault("responses", {})
+            owners[shape(path)] = f"plugin {plugin!r}"
+            paths[path] = dict(item)
+        for name, schema in (fragment.get("schemas") or {}).items():
+            if not isinstance(name, str) or not name.startswith(f"{plugin}."):
+                raise PluginError(f"plugin {plugin!r}: the schema {name!r} of its API "
+                                  f"document must be named \"{plugin}.<name>\"")
+            if name in schema_owners:
+                raise PluginError(f"plugin {plugin!r}: the schema {name!r} is already in the "
+                                  f"API document (from {schema_owners[name]})")
+            schema_owners[name] = f"plugin {plugin!r}"
+            schemas[name] = schema
+
+
 def build_document(kernel, tenant: str) -> dict:
     """Build (uncached) the OpenAPI 3.1 document for ``tenant``."""
     entities = sorted(kernel.entities(tenant).values(), key=lambda e: e.id)
@@ -769,9 +839,10 @@ def build_document(kernel, tenant: str) -> dict:
         schemas, info = _entity_schemas(kernel, tenant, entity)
         components["schemas"].update(schemas)
         paths.update(_entity_paths(entity, info))
+    _add_plugin_paths(kernel, tenant, enabled, paths, components["schemas"])
     for item in paths.values():  # every /api/v1 route needs a token and may be refused
         for method, operation in item.items():
-            if method != "parameters":
+            if method in HTTP_METHODS and operation.get("security") != []:
                 operation["responses"].setdefault(
                     "401", {"$ref": "#/components/responses/Unauthorized"})
                 operation["responses"].setdefault(

@@ -170,6 +170,7 @@ def update_tag(tag: Tag, *, name=None, colour=None, via: str | None = None) -> T
     if changes:
         tag.save()
         _audit(tag.id, "update", changes, via)
+        _changed()      # the list pages' tag menu is cached too
     return tag
 
 
@@ -183,8 +184,8 @@ def delete_tag(tag: Tag, *, via: str | None = None) -> int:
 
 
 def _changed() -> None:
-    """Whether a tenant has tags at all is cached (lists skip the tag query without any):
-    tell every process."""
+    """Whether a tenant has tags at all, and the list pages' tag menu, are cached: tell every
+    process."""
     from .events import _kernel
 
     try:

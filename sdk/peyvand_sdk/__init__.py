@@ -33,6 +33,7 @@ from peyvand.exporting import export_entity
 from peyvand.hookspecs import hookimpl, hookspec
 from peyvand.jobs import enqueue_task
 from peyvand.manifest import Manifest
+from peyvand.openapi import json_schema
 from peyvand.permissions import Forbidden, Permission
 from peyvand.records import InvalidRecord, RecordNotFound, StaleVersion
 from peyvand.related import RelatedData
@@ -81,6 +82,7 @@ __all__ = [
     "hidden_fields",
     "hookimpl",
     "hookspec",
+    "json_schema",
     "load_custom_values",
     "permission_scope",
     "plugin_disabled",

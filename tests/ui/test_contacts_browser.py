@@ -248,3 +248,44 @@ def test_add_a_note_with_a_mood_and_see_it_on_the_timeline(live, new_page):
     assert item.count() == 1 and "راضی" in item.inner_text()
     assert "پیش‌فاکتور" in item.inner_text()
     page.screenshot(path=str(ARTIFACTS / "contact-timeline-fa.png"), full_page=True)
+    # Every item names its kind, in Persian.
+    assert item.locator("[data-kind-label]").inner_text().strip() == "یادداشت"
+    created = page.locator(".contact-timeline li[data-kind=created] [data-kind-label]")
+    assert created.inner_text().strip() == "مخاطب جدید"
+
+
+VCF = ("BEGIN:VCARD\r\nVERSION:3.0\r\nN:فراهانی;کاوه;;;\r\nFN:کاوه فراهانی\r\n"
+       "TEL;TYPE=CELL:0936 555 1212\r\nEND:VCARD\r\n"
+       "BEGIN:VCARD\r\nVERSION:3.0\r\nN:Baker;Tom;;;\r\nFN:Tom Baker\r\n"
+       "TEL;TYPE=CELL:123\r\nEND:VCARD\r\n"
+       "BEGIN:VCARD\r\nVERSION:3.0\r\nN:یزدانی;شیرین;;;\r\nFN:شیرین یزدانی\r\n"
+       "EMAIL;TYPE=work:shirin@yazdani.ir\r\nEND:VCARD\r\n").encode()
+
+
+def test_import_a_vcf_from_the_import_page_and_see_each_card(live, new_page, tmp_path):
+    existing = _person(live, first_name="کاوه", last_name="فراهانی", phone="09365551212")
+    source = tmp_path / "phone-contacts.vcf"
+    source.write_bytes(VCF)
+    page = new_page("maryam")
+    page.goto(f"{live.url}/app/contacts/import")
+    with page.expect_navigation():
+        page.click("a[data-vcard-import]")
+    assert page.url.endswith("/app/contacts/vcard-import")
+    assert page.locator("h1").inner_text().strip().startswith("درون‌ریزی کارت ویزیت")
+    page.set_input_files(".vcard-upload input[name=file]", str(source))
+    with page.expect_navigation():
+        page.click(".vcard-upload button[type=submit]")
+    rows = page.locator("table.vcard-cards tbody tr")
+    assert rows.count() == 3
+    assert [rows.nth(i).get_attribute("data-outcome") for i in range(3)] == [
+        "duplicate", "error", "created"]
+    error = rows.nth(1).inner_text()
+    assert "Tom Baker" in error and "ساخته نشد" in error and "۲" in error
+    assert "کاوه فراهانی" in rows.nth(0).locator("[data-duplicates]").inner_text()
+    assert len(_people(live, last_name="یزدانی")) == 1
+    assert not _people(live, last_name="Baker")
+    page.screenshot(path=str(ARTIFACTS / "contacts-vcard-import-fa.png"), full_page=True)
+    # The warning links to the person already in the CRM.
+    with page.expect_navigation():
+        rows.nth(0).locator(f"a[data-duplicate='{existing}']").click()
+    assert page.url.endswith(f"/app/contacts/persons/{existing}")

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import datetime
 import re
+from pathlib import Path
 
 import pytest
 from web_kit import PASSWORD
 
 pytestmark = pytest.mark.sqlite_only
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
 def _bound(live):
@@ -221,3 +223,78 @@ def test_changing_the_time_zone_changes_the_times_shown(live, new_page):
         page.click("form.stack:has(select[name=time_zone]) button[type=submit]")
     page.goto(f"{live.url}/app/contacts/persons/{person.id}")
     assert shown(moment) in page.inner_text("main")
+
+
+def test_a_filter_chosen_from_the_menu_on_a_phone_and_removed_from_its_chip(live, new_page):
+    _people(live, "پالایه", 2, lifecycle_stage="customer", city="یزد")
+    _people(live, "سرنخی", 2, lifecycle_stage="lead", city="یزد")
+    page = new_page("maryam", viewport={"width": 375, "height": 800}, is_mobile=True)
+    page.goto(live.url + "/app/contacts/persons?city=یزد&sort=last_name&view=")
+    page.click("details.filter-pick summary")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    page.screenshot(path=str(ARTIFACTS / "list-filters-phone-fa.png"), full_page=True)
+    stage = page.locator("details.filter-pick select[name=lifecycle_stage]")
+    assert stage.locator("option[value=customer]").inner_text() == "مشتری"   # translated
+    stage.select_option("customer")
+    with page.expect_navigation():
+        page.click("form.filters button[type=submit]")
+    page.wait_for_load_state()
+    # The chosen stage, the city and sort from before, and no empty controls in the address.
+    assert "lifecycle_stage=customer" in page.url and "sort=last_name" in page.url
+    assert "owner_id=" not in page.url and "city=" in page.url
+    assert _names(page, "پالایه") == ["پالایه 000", "پالایه 001"] and not _names(page, "سرنخی")
+    chip = page.locator('.chips .chip[data-filter="lifecycle_stage"]')
+    assert chip.inner_text().startswith("مرحله مشتری: مشتری")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    with page.expect_navigation():
+        chip.locator("a.chip-remove").click()
+    assert "lifecycle_stage" not in page.url and "city=" in page.url
+    assert len(_names(page, "سرنخی")) == 2 and len(_names(page, "پالایه")) == 2
+
+
+def test_search_suggestions_with_the_keyboard(live, new_page):
+    with _bound(live):
+        people = live.kernel.service("contacts.person", "default")
+        first = people.create({"first_name": "پیشنهاد", "last_name": "یکم"}).id
+        second = people.create({"first_name": "پیشنهاد", "last_name": "دوم"}).id
+    page = new_page("maryam")
+    page.goto(live.url + "/")
+    page.keyboard.press("/")                                  # "/" focuses the search box
+    box = page.locator("#global-q")
+    assert page.evaluate("document.activeElement.id") == "global-q"
+    assert box.get_attribute("role") == "combobox" and box.get_attribute("aria-expanded") == \
+        "false"
+    page.keyboard.type("پیشنهاد")
+    # What is typed shows: dark on the box's white, not the top bar's white (a bug once).
+    colours = box.evaluate("e => [getComputedStyle(e).color, getComputedStyle(e).backgroundColor]")
+    assert colours[0] != colours[1] and colours[0] != "rgb(255, 255, 255)"
+    options = page.locator("#global-q-list [role=option]")
+    options.nth(1).wait_for()
+    assert box.get_attribute("aria-expanded") == "true"
+    assert page.locator("#global-q-list").get_attribute("role") == "listbox"
+    assert options.count() == 2 and "شخص" in options.first.inner_text()
+    page.screenshot(path=str(ARTIFACTS / "search-suggestions-fa.png"))
+    # Escape closes; typing again opens; ArrowUp from nothing picks the last, Down wraps.
+    page.keyboard.press("Escape")
+    assert page.locator("#global-q-list").is_hidden()
+    assert box.get_attribute("aria-expanded") == "false"
+    page.keyboard.type(" ")
+    page.keyboard.press("Backspace")
+    options.nth(1).wait_for()
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")
+    chosen = options.nth(1)
+    assert chosen.get_attribute("aria-selected") == "true"
+    assert box.get_attribute("aria-activedescendant") == chosen.get_attribute("id")
+    wanted = chosen.get_attribute("data-url")
+    assert wanted.endswith((f"/persons/{first}", f"/persons/{second}"))
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.url == live.url + wanted
+    # Enter with nothing picked still searches, as without JavaScript.
+    page.click("#global-q")
+    page.keyboard.type("پیشنهاد")
+    options.nth(1).wait_for()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert "/search?q=" in page.url and "یکم" in page.inner_text("main")

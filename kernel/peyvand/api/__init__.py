@@ -276,8 +276,15 @@ def audit_trail():
 
 @blueprint.get("/openapi.json")
 def openapi_document():
-    """The OpenAPI 3.1 description of this tenant's API: kernel routes and enabled entities."""
-    return jsonify(openapi.document(_kernel(), g.tenant))
+    """The OpenAPI 3.1 description of this tenant's API: kernel routes, enabled entities and
+    the enabled plugins' own routes. A plugin whose description is refused (a path outside its
+    prefix, or one already described) is a server fault, named in the answer."""
+    from ..errors import PluginError
+
+    try:
+        return jsonify(openapi.document(_kernel(), g.tenant))
+    except PluginError as exc:
+        return jsonify({"error": "Internal Server Error", "message": str(exc)}), 500
 
 
 # Route modules register on the blueprint above.

@@ -102,4 +102,4 @@ def api_docs_asset(filename):
 
 
 # Route modules register on the blueprint above.
-from . import account, admin, bulk, pages, saved_views  # noqa: E402,F401,I001
+from . import account, admin, bulk, pages, saved_views, trash_pages  # noqa: E402,F401,I001

@@ -345,6 +345,34 @@ def _subtitle(hit: dict):
     return Markup('<bdi dir="ltr">' if ltr else "<bdi>") + escape(str(text)) + Markup("</bdi>")
 
 
+#: Suggestions under the global search box at most, and the shortest query that asks.
+SUGGEST_LIMIT = 8
+SUGGEST_MIN = 2
+
+
+@blueprint.get("/search/suggest")
+def search_suggest():
+    """What the global search box suggests as the user types (JSON, for app.js): the same
+    ``search`` hook as ``/search``, so only records the user may read, best first:
+    ``{"query", "items": [{"title", "subtitle", "entity", "url"}], "more"}``."""
+    query = " ".join((request.args.get("q") or "").split())[:200]
+    items = []
+    if len(query) >= SUGGEST_MIN:
+        kernel = _kernel()
+        entities = kernel.entities(g.tenant)
+        for hit in search.search(kernel, g.tenant, query, SUGGEST_LIMIT):
+            entity = entities.get(hit["entity"])
+            if entity is None:
+                continue
+            items.append({"title": hit["title"], "subtitle": hit.get("subtitle") or "",
+                          "entity": i18n.label(entity.label, entity.name),
+                          "url": _entity_url(hit["entity"], hit["id"])})
+    response = jsonify({"query": query, "items": items,
+                        "more": url_for("peyvand_web.search_page", q=query)})
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
 # -- installable web app -----------------------------------------------------------------------
 
 @blueprint.get("/manifest.webmanifest")
@@ -360,8 +388,13 @@ def web_manifest():
         "display": "standalone",
         "background_color": "#f6f7fb",
         "theme_color": "#1f4e79",
+        "id": "/",
         "icons": [{"src": url_for("static", filename="peyvand/icon.svg"), "sizes": "any",
-                   "type": "image/svg+xml", "purpose": "any"}],
+                   "type": "image/svg+xml", "purpose": "any"},
+                  {"src": url_for("static", filename="peyvand/icon-192.png"),
+                   "sizes": "192x192", "type": "image/png", "purpose": "any"},
+                  {"src": url_for("static", filename="peyvand/icon-512.png"),
+                   "sizes": "512x512", "type": "image/png", "purpose": "any"}],
     })
     response.mimetype = "application/manifest+json"
     return response

@@ -242,12 +242,15 @@ def time_zone_name() -> str:
 
 @functools.lru_cache(maxsize=1)
 def time_zone_names() -> tuple[str, ...]:
-    """The IANA zones a user may choose (regions only, no legacy aliases), sorted."""
+    """The IANA zones a user may choose (regions only, no legacy aliases): Iran's first (our
+    first market's, picked most often), then the rest sorted, then UTC."""
     from zoneinfo import available_timezones
 
     regions = ("Africa/", "America/", "Antarctica/", "Asia/", "Atlantic/", "Australia/",
                "Europe/", "Indian/", "Pacific/")
-    return tuple(sorted(n for n in available_timezones() if n.startswith(regions))) + ("UTC",)
+    first = ("Asia/Tehran",)
+    rest = sorted(n for n in available_timezones() if n.startswith(regions) and n not in first)
+    return (*first, *rest, "UTC")
 
 
 def valid_time_zone(name: str | None) -> bool:

@@ -5,6 +5,7 @@
 ``/app/<plugin>/<plural>/<id>``              record: fields, linked records, history
 ``/app/<plugin>/<plural>/<id>/edit``         form, with optimistic locking on the version
 ``/app/<plugin>/<plural>/<id>/delete``       confirmation, then to the trash
+``/app/<plugin>/<plural>/trash``              the trash, with restore (:mod:`.trash_pages`)
 ``/app/<plugin>/<plural>/export``            CSV/XLSX of the filtered list (export right)
 ``?print=1`` on a list or a record           a clean print view (print right; audited)
 
@@ -46,6 +47,10 @@ RELATED_LIMIT = 10
 RESERVED = frozenset({"q", "sort", "cursor", "before", "print", "from", "to", "format",
                       "start", "view", "columns"})
 MAX_SELECTED_COLUMNS = 12
+#: Options a filter menu lists at most (owners, teams, tags); more are typed in the URL.
+FILTER_OPTIONS = 200
+#: ``<link field>__q=text``: records whose linked record the search finds for ``text``.
+LINK_SEARCH = "__q"
 
 
 @dataclass
@@ -167,6 +172,19 @@ def _list_query(view: EntityView, args=None) -> tuple[dict, dict, list[str]]:
     """``(filters, state, problems)`` from the query string (search, dates, field filters)."""
     args = request.args if args is None else args
     filters = {k: v for k, v in args.items() if k not in RESERVED and v != ""}
+    actor = current_actor()
+    if filters.get("owner_id") == "me" and actor is not None:
+        filters["owner_id"] = str(actor.id)          # a saved view's "me" is each viewer
+    for key in [k for k in filters if k.endswith(LINK_SEARCH)]:
+        # "organization_id__q=Acme": the linked records the search finds (as /search does).
+        meta = view.by_name.get(key[:-len(LINK_SEARCH)])
+        if meta is None or meta.kind != "link":
+            continue
+        from .search import search
+
+        hits = search(_kernel(), g.tenant, filters.pop(key), SEARCH_LIMIT,
+                      entity_id=meta.link_entity)
+        filters[f"{meta.name}__in"] = ",".join(str(h["id"]) for h in hits) or "0"
     state = {"q": (args.get("q") or "").strip(), "from": args.get("from", ""),
              "to": args.get("to", ""), "sort": args.get("sort") or view.entity.default_sort}
     problems = []
@@ -184,23 +202,196 @@ def _list_query(view: EntityView, args=None) -> tuple[dict, dict, list[str]]:
     return filters, state, problems
 
 
-def _filter_chips(view: EntityView, filters: dict) -> list[dict]:
-    """The field filters from the URL (e.g. a linked record's list), named for the user."""
+def _user_names(ids) -> dict[int, str]:
+    from ..identity import User
+
+    ids = sorted({int(i) for i in ids if str(i).isdigit()})
+    if not ids:
+        return {}
+    return {uid: display or name for uid, name, display in User.select(
+        User.id, User.name, User.display_name).where(User.id.in_(ids)).tuples()}
+
+
+def _team_names(ids) -> dict[int, str]:
+    from ..identity import Team
+
+    ids = sorted({int(i) for i in ids if str(i).isdigit()})
+    if not ids:
+        return {}
+    return dict(Team.select(Team.id, Team.name).where(Team.id.in_(ids)).tuples())
+
+
+def _removal_link(key: str) -> str:
+    """This list without the filter ``key`` (and back on its first page)."""
+    from urllib.parse import urlencode
+
+    pairs = [(k, v) for k, v in request.args.items(multi=True)
+             if k not in (key, "cursor", "before")]
+    if {k for k, _v in pairs} == {"view"}:
+        pairs.append(("q", ""))     # a saved view's own query would come back with ?view=N
+    here = request.script_root + request.path
+    return f"{here}?{urlencode(pairs)}" if pairs else f"{here}?view="
+
+
+def _filter_chips(view: EntityView, args=None) -> list[dict]:
+    """The field filters of the URL, named for the user, each with a link that removes it:
+    ``[{label, value, remove, colour?, text?}]``."""
+    from ..records import FALSY, TRUTHY
+
+    args = request.args if args is None else args
     chips = []
-    for key, value in filters.items():
-        name, _sep, op = key.partition("__")
-        if name == "created_at":
+    for key, value in args.items():
+        if key in RESERVED or value == "":
             continue
+        name, _sep, op = key.partition("__")
         meta = view.by_name.get(name)
-        shown = value
-        if meta is not None and meta.kind == "link" and not op:
+        shown, chip = value, {}
+        if key == "tag":
+            from ..tags import Tag, tag_key
+
+            tag = Tag.get_or_none(Tag.key == tag_key(value))
+            label = _("Tag")
+            if tag is not None:
+                chip = {"colour": tag.colour,
+                        "text": tagging.text_colour(tag.colour)}
+        else:
+            label = meta.title() if meta else forms.system_label(name)
+        if name == "owner_id" and not op:
+            shown = _("Me") if value == "me" else _user_names([value]).get(int(value)) \
+                if value.isdigit() else value
+        elif name == "team_id" and not op:
+            shown = _team_names([value]).get(int(value)) if value.isdigit() else value
+        elif meta is not None and meta.kind == "link" and not op:
             shown = _titles(meta.link_entity, [value]).get(int(value)) if value.isdigit() \
                 else value
-        elif meta is not None and meta.kind == "select":
-            shown = forms.choice_label(value)
-        chips.append({"label": meta.title() if meta else forms.system_label(name),
-                      "value": shown or value})
+        elif meta is not None and meta.kind in ("select", "checkboxes") and op in ("", "in"):
+            comma = "، " if i18n.current_language() == "fa" else ", "
+            shown = comma.join(forms.choice_label(v) for v in value.split(",")) if op \
+                else forms.choice_label(value)
+        elif meta is not None and meta.kind == "checkbox" and not op:
+            lowered = value.strip().lower()
+            shown = _("Yes") if lowered in TRUTHY else _("No") if lowered in FALSY else value
+        elif op == "contains" or key.endswith(LINK_SEARCH):
+            shown = _("contains “%(text)s”", text=value)
+        chips.append({"label": label, "value": shown or value, "key": key,
+                      "remove": _removal_link(key), **chip})
     return chips
+
+
+def _owner_options(view: EntityView) -> tuple[list, bool]:
+    """``([(value, label)], capped)``: "me" first, then the active users the viewer's read
+    scope covers (everyone for scope all, the viewer's teams' members for team)."""
+    from ..identity import Membership, User
+
+    actor = current_actor()
+    options = [("me", _("Me"))]
+    scope = scope_of(actor, view.id, "read")
+    if scope not in ("all", "team") or (scope == "team" and not actor.teams):
+        return options, False
+    query = User.select(User.id, User.name, User.display_name).where(
+        User.is_active & (User.id != (actor.id or 0)))
+    if scope == "team":
+        query = query.where(User.id.in_(Membership.select(Membership.user).where(
+            Membership.team.in_(sorted(actor.teams)))))
+    rows = list(query.order_by(User.name).limit(FILTER_OPTIONS + 1).tuples())
+    options += [(str(uid), display or name) for uid, name, display in rows[:FILTER_OPTIONS]]
+    return options, len(rows) > FILTER_OPTIONS
+
+
+def _team_options(view: EntityView) -> tuple[list, bool]:
+    from ..identity import Team
+
+    actor = current_actor()
+    scope = scope_of(actor, view.id, "read")
+    if scope not in ("all", "team"):
+        return [], False
+    if scope == "team":
+        rows = list(Team.select(Team.id, Team.name).where(Team.id.in_(sorted(actor.teams) or [0]))
+                    .order_by(Team.name).limit(FILTER_OPTIONS + 1).tuples())
+    else:   # teams change only through the admin pages and the CLI, which move the generation
+        rows = _kernel().cache(f"filter-teams:{g.tenant}:{FILTER_OPTIONS}", lambda: list(
+            Team.select(Team.id, Team.name).order_by(Team.name).limit(FILTER_OPTIONS + 1)
+            .tuples()))
+    return [(str(tid), name) for tid, name in rows[:FILTER_OPTIONS]], len(rows) > FILTER_OPTIONS
+
+
+def _tag_options() -> tuple[list, bool]:
+    from ..tags import Tag
+
+    # Tag changes move the generation (tags.py), which drops this.
+    rows = _kernel().cache(f"filter-tags:{g.tenant}:{FILTER_OPTIONS}", lambda: list(
+        Tag.select(Tag.name, Tag.colour).order_by(Tag.key).limit(FILTER_OPTIONS + 1).tuples()))
+    return ([(name, name, colour, tagging.text_colour(colour))
+             for name, colour in rows[:FILTER_OPTIONS]], len(rows) > FILTER_OPTIONS)
+
+
+def _searchable(entity_id: str) -> bool:
+    """Whether the search finds records of ``entity_id`` (a hook or searchable fields)."""
+    from .search import _hooked_plugins
+
+    entity = _kernel().entities(g.tenant).get(entity_id)
+    return entity is not None and (bool(entity.searchable)
+                                   or entity.plugin in _hooked_plugins(_kernel(), g.tenant))
+
+
+def _options_html(options, current: str):
+    """``<option>``s of a filter menu, "any" first. Built here rather than in the template: a
+    menu of 200 owners or teams on the most visited page."""
+    from markupsafe import Markup, escape
+
+    parts = [f'<option value="">{escape(_("Any"))}</option>']
+    for option in options:
+        value = str(option[0])
+        style = f' style="background:{escape(option[2])};color:{escape(option[3])}"' \
+            if len(option) > 2 else ""
+        parts.append(f'<option value="{escape(value)}"{" selected" if value == current else ""}'
+                     f'{style}>{escape(option[1])}</option>')
+    return Markup("".join(parts))
+
+
+def _filter_controls(view: EntityView, hidden) -> tuple[list[dict], bool]:
+    """``(controls, capped)``: the filter menus and boxes of the list, from the schema: the
+    owner and team, tags, every choice, yes/no, linked-record (searched by name) and text
+    field the user may see (fields the search box covers get none). A control is
+    ``{key, label, value, placeholder, options: <option> markup | None}``;
+    ``capped`` when a menu lists only its first ``FILTER_OPTIONS`` entries."""
+    args = request.args
+    controls, capped = [], False
+
+    def add(key, label, options=None, placeholder=""):
+        value = args.get(key, "")
+        controls.append({"key": key, "label": label, "value": value, "placeholder": placeholder,
+                         "options": None if options is None else _options_html(options, value)})
+
+    for name, options_of in (("owner_id", _owner_options), ("team_id", _team_options)):
+        if name in hidden:
+            continue
+        options, more = options_of(view)
+        if options:
+            add(name, forms.system_label(name), options)
+            capped |= more
+    related = getattr(view.service, "related_by_field", {}) or {}
+    if "tags" in related and "tags" not in hidden and "tag" not in view.by_name:
+        options, more = _tag_options()
+        if options:
+            add("tag", _("Tag"), options)
+            capped |= more
+    searched = set(view.entity.searchable)
+    yes_no = [("true", _("Yes")), ("false", _("No"))]
+    for meta in view.metas:
+        if meta.name in hidden:
+            continue
+        if meta.kind == "select" or (meta.kind == "checkboxes" and meta.custom
+                                     and meta.choices):
+            add(meta.name, meta.title(), [(c, forms.choice_label(c)) for c in meta.choices])
+        elif meta.kind == "checkbox":
+            add(meta.name, meta.title(), yes_no)
+        elif meta.kind == "link" and can(meta.link_entity, "read") \
+                and _searchable(meta.link_entity):
+            add(meta.name + LINK_SEARCH, meta.title(), placeholder=_("Name…"))
+        elif meta.kind in ("text", "email", "tel") and meta.name not in searched:
+            add(meta.name + "__contains", meta.title(), placeholder=_("Contains…"))
+    return controls, capped
 
 
 def _search_ids(view: EntityView, query: str) -> list[int]:
@@ -233,10 +424,19 @@ def _views_redirect(view: EntityView, default):
             flash(_("This view does not exist or is not shared with you."), "error")
             return redirect(view.url(view=""))
         return redirect(view.url(**chosen.args, view=chosen.id))
-    if len(args.getlist("columns")) > 1:  # checkboxes: one comma-separated value in links
-        canonical = {k: v for k, v in args.items() if k != "columns"}
-        canonical["columns"] = ",".join(args.getlist("columns"))
-        return redirect(view.url(**canonical))
+    empty = [k for k in args if k != "view" and not any(args.getlist(k))]
+    if len(args.getlist("columns")) > 1 or empty:
+        # Checkboxes: one comma-separated value in links; the filter form's unused menus and
+        # boxes: left out, so links and saved views carry only what filters.
+        from urllib.parse import urlencode
+
+        pairs = [(k, v) for k, v in args.items(multi=True)
+                 if k != "columns" and (v != "" or k == "view")]
+        if args.getlist("columns"):
+            pairs.append(("columns", ",".join(args.getlist("columns"))))
+        if [k for k, _v in pairs] == ["view"] and args["view"]:
+            return None     # every filter of a saved view taken off: not the view's query again
+        return redirect(f"{view.url()}?{urlencode(pairs)}" if pairs else view.url(view=""))
     return None
 
 
@@ -328,15 +528,17 @@ def list_page(plugin, plural):
                  "column_choices": [(m.name, m.title()) for m in view.metas
                                     if m.name not in hidden],
                  "chosen_columns": chosen_columns}
+        extra["filter_controls"], extra["filters_capped"] = _filter_controls(view, hidden)
+        extra["filter_limit"] = FILTER_OPTIONS
     return render_template(
         "peyvand/list.html", view=view, rows=rows, table=table, base_url=view.url(),
         columns=columns, **extra,
         state=state, next_cursor=next_cursor, prev_cursor=prev_cursor,
         paged=bool(request.args.get("cursor") or request.args.get("before")),
-        printing=printing, chips=_filter_chips(view, {
-            k: v for k, v in filters.items() if k != "id__in"}),
+        printing=printing, chips=[] if printing else _filter_chips(view),
         any_filter=any_filter, search_capped=ids is not None and len(ids) >= SEARCH_LIMIT,
         can_create=can(view.id, "create"), can_export=can(view.id, "export"),
+        can_delete=can(view.id, "delete"),
         can_print=can(view.id, "print"), dash=forms.DASH,
         sort_link=lambda column: _sort_link(view, state, column),
         page_link=lambda cursor=None, before=None: _page_link(cursor, before=before),
@@ -730,7 +932,8 @@ def delete_record(plugin, plural, record_id):
     row = view.service.to_dict(record)
     if request.method == "POST":
         _write(lambda: view.service.delete(record_id, via="web"))
-        flash(_("“%(title)s” is in the trash. It can be restored for %(days)s days.",
+        flash(_("“%(title)s” is in the trash. It can be restored from the list's Trash for "
+                "%(days)s days.",
                 title=record_title(view, row), days=_kernel().settings.trash_days), "success")
         return redirect(view.url())
     return render_template("peyvand/delete.html", view=view, record=record,

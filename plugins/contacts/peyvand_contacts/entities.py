@@ -12,7 +12,8 @@ LIFECYCLE_STAGES = ("subscriber", "lead", "customer", "former_customer")
 
 class OrganizationSchema(Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    national_id = fields.String(allow_none=True, validate=validate.Length(max=11))
+    national_id = fields.String(allow_none=True, validate=validate.Length(max=11),
+                                metadata={"label": {"en": "National ID", "fa": "شناسه ملی"}})
     economic_code = fields.String(allow_none=True, validate=validate.Length(max=14))
     email = fields.String(allow_none=True, validate=validate.Length(max=254))  # cleaned later
     phone = fields.String(allow_none=True, validate=validate.Length(max=20))
@@ -27,14 +28,18 @@ class PersonSchema(Schema):
     last_name = fields.String(required=True, validate=validate.Length(min=1, max=100))
     email = fields.String(allow_none=True, validate=validate.Length(max=254))  # cleaned later
     phone = fields.String(allow_none=True, validate=validate.Length(max=20))
-    organization_id = fields.Integer(allow_none=True)
+    organization_id = fields.Integer(
+        allow_none=True, metadata={"label": {"en": "Organisation", "fa": "سازمان"}})
     job_title = fields.String(allow_none=True, validate=validate.Length(max=100))
-    national_id = fields.String(allow_none=True, validate=validate.Length(max=10))
+    national_id = fields.String(allow_none=True, validate=validate.Length(max=10),
+                                metadata={"label": {"en": "National ID", "fa": "کد ملی"}})
     city = fields.String(allow_none=True, validate=validate.Length(max=100))
     source = fields.String(allow_none=True, validate=validate.Length(max=50))
     lifecycle_stage = fields.String(validate=validate.OneOf(LIFECYCLE_STAGES))
-    consent_email = fields.Boolean()
-    consent_sms = fields.Boolean()
+    consent_email = fields.Boolean(
+        metadata={"label": {"en": "Agrees to e-mails", "fa": "رضایت دریافت ایمیل"}})
+    consent_sms = fields.Boolean(
+        metadata={"label": {"en": "Agrees to SMS", "fa": "رضایت دریافت پیامک"}})
 
 
 PERSON = Entity(

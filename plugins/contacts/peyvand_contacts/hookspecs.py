@@ -25,8 +25,14 @@ def contact_timeline(entity, record_id, before, limit):
         shown: return items with ``at <= before[0]`` (the merge drops those already shown).
     :param limit: return at most this many, newest first.
     :return: a list of dicts ``{"at": datetime (naive UTC), "key": str unique per item, such
-        as "sales.deal:42:won", "kind": str such as "deal", "entity": "<plugin>.<name>" or
-        None, "id": int or None, "title": str, "summary": str | None}``.
+        as "sales.deal:42:won", "kind": str such as "deal", "label": str (optional), "entity":
+        "<plugin>.<name>" or None, "id": int or None, "title": str, "summary": str | None}``.
+        ``label`` names the item's kind for people, already in the viewer's language (your
+        plugin's ``gettext``: ``"Deal won"`` / ``"معامله برنده شد"``); the contact's page shows
+        it beside the item. Without it the page shows the contacts plugin's name for the kind
+        when it is one of its own (note, created, imported, merged), else the name of the
+        linked record's entity, else "Event" — never the raw ``kind``, which stays a stable
+        key for API clients.
     """
 
 

@@ -45,13 +45,32 @@ from peyvand_sdk import (
     tenant_db,
 )
 
+from .messages import N_, Coded, Message, Term, field_term
+
 ENTITIES = {"person": "contacts.person", "organization": "contacts.organization"}
 MAX_MERGED = 50
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,99}$")
 
 
-class MergeRefused(PeyvandError):
-    """A merge or an undo that cannot be done as asked (HTTP 409); the message says why."""
+class MergeRefused(Coded, PeyvandError):
+    """A merge or an undo that cannot be done as asked (HTTP 409); the message says why
+    (``exc.message``, a :class:`~peyvand_contacts.messages.Message`: the pages translate it).
+    """
+
+
+#: Why an undo is refused, and each conflict it lists (msgids of the plugin's catalogue).
+UNDONE_ALREADY = N_("merge %(merge)s was undone already")
+CANNOT_UNDO = N_("cannot undo merge %(merge)s: %(conflicts)s. Undo with force to take back "
+                 "the rest and keep those as they are now")
+FIELD_CHANGED = N_("field %(field)s of %(entity)s %(id)s was changed after the merge")
+PURGED = N_("%(entity)s %(id)s was deleted for good (purged from the trash) and cannot come "
+            "back")
+RESTORED = N_("%(entity)s %(id)s was restored or changed after the merge")
+MOVED = N_("%(table)s row %(row)s no longer points at %(entity)s %(id)s")
+MORE = N_("and %(n)s more")
+CHANGED_SINCE = N_("%(entity)s %(id)s was changed since you looked at it (version %(seen)s "
+                   "then, %(now)s now); look at the merge again")
+ENTITY_TERMS = {"person": N_("person"), "organization": N_("organisation")}
 
 
 def _now() -> datetime.datetime:
@@ -256,14 +275,16 @@ def _own_references(entity: str, survivor_id: int, merged_ids: list[int], user) 
 
 
 def merge(entity: str, survivor_id: int, merged_ids: list[int], fields: dict | None = None,
-          *, dry_run: bool = False) -> dict:
+          *, dry_run: bool = False, versions: dict | None = None) -> dict:
     """Merge ``merged_ids`` into ``survivor_id`` (see the module's docstring); return what
     was done: ``{"id", "entity", "survivor" (the record after), "merged_ids", "changes",
     "sources", "repointed": {"table.column": rows}, "dry_run"}``. With ``dry_run`` everything
-    is computed and rolled back: the answer shows the merged record without writing it."""
+    is computed and rolled back: the answer shows the merged record without writing it.
+    ``versions`` (``{record id: version}``, as a preview showed them) refuses the merge
+    (:class:`MergeRefused`) when one of those records changed since."""
     entity = str(entity)
     with tenant_db.atomic() as transaction:
-        result = _merge(entity, survivor_id, merged_ids, fields)
+        result = _merge(entity, survivor_id, merged_ids, fields, versions)
         if dry_run:
             transaction.rollback()
             result["id"] = None
@@ -271,10 +292,19 @@ def merge(entity: str, survivor_id: int, merged_ids: list[int], fields: dict | N
     return result
 
 
-def _merge(entity, survivor_id, merged_ids, fields) -> dict:
+def _merge(entity, survivor_id, merged_ids, fields, versions=None) -> dict:
     from .dedupe_models import Merge, MergeChange
 
     entity_id, service, survivor, merged = _load(entity, survivor_id, merged_ids)
+    if versions is not None:
+        if not isinstance(versions, dict):
+            raise InvalidRecord({"versions": ["{record id: version}"]})
+        for record in [survivor, *merged]:
+            seen = versions.get(record.id, versions.get(str(record.id)))
+            if seen is not None and seen != record.version:
+                raise MergeRefused(Message(CHANGED_SINCE, id=record.id, seen=seen,
+                                           now=record.version,
+                                           entity=Term(entity, ENTITY_TERMS[entity])))
     update, sources, before = plan(service, survivor, merged, fields)
     actor = current_actor()
     via = getattr(actor, "via", None) or "api"
@@ -390,27 +420,27 @@ def _undo(merge_id: int, force: bool) -> dict:
     service = _service(entity_id)
     survivor = service.get(log.survivor_id, action="update")   # 404 outside the user's scope
     if log.status != "done":
-        raise MergeRefused(f"merge {merge_id} was undone already")
+        raise MergeRefused(Message(UNDONE_ALREADY, merge=merge_id))
     versions = {int(k): v for k, v in json.loads(log.merged_versions).items()}
     merged = {i: service.get(i, include_trash=True, action="delete")
               for i in json.loads(log.merged_ids)
               if _exists(service, i)}
     conflicts, skip_fields, skip_rows = [], set(), set()
+    who_is = Term(log.entity, ENTITY_TERMS[log.entity])
     changes = json.loads(log.changes)
     with acting_as(None):   # compare every field the merge set, hidden or not
         now = service.to_dict(service.get(survivor.id))
     for name, (_old, new) in changes.items():
         if name in now and now[name] != new:
-            conflicts.append(f"field {name} of {entity_id} {survivor.id} was changed after "
-                             "the merge")
+            conflicts.append(Message(FIELD_CHANGED, field=field_term(name), entity=who_is,
+                                     id=survivor.id))
             skip_fields.add(name)
     for record_id, version in versions.items():
         record = merged.get(record_id)
         if record is None:
-            conflicts.append(f"{entity_id} {record_id} was deleted for good (purged from the "
-                             "trash) and cannot come back")
+            conflicts.append(Message(PURGED, entity=who_is, id=record_id))
         elif record.deleted_at is None or record.version != version:
-            conflicts.append(f"{entity_id} {record_id} was restored or changed after the merge")
+            conflicts.append(Message(RESTORED, entity=who_is, id=record_id))
     repointed = list(MergeChange.select().where(MergeChange.merge == log.id)
                      .order_by(MergeChange.id))
     by_table: dict[str, list] = {}
@@ -432,14 +462,13 @@ def _undo(merge_id: int, force: bool) -> dict:
         for r in rows:
             key = (r.column, r.row_id)
             if key in current and current[key] != r.new:
-                conflicts.append(f"{table} row {r.row_id} no longer points at {entity_id} "
-                                 f"{survivor.id}")
+                conflicts.append(Message(MOVED, table=table, row=r.row_id, entity=who_is,
+                                         id=survivor.id))
                 skip_rows.add(r.id)
     if conflicts and not force:
-        shown = "; ".join(conflicts[:10]) + (f"; and {len(conflicts) - 10} more"
-                                             if len(conflicts) > 10 else "")
-        raise MergeRefused(f"cannot undo merge {merge_id}: {shown}. Undo with force to take "
-                           "back the rest and keep those as they are now")
+        shown = conflicts[:10] + ([Message(MORE, n=len(conflicts) - 10)]
+                                  if len(conflicts) > 10 else [])
+        raise MergeRefused(Message(CANNOT_UNDO, merge=merge_id, conflicts=shown))
 
     actor = current_actor()
     who = {"user_id": getattr(actor, "id", None), "user_name": getattr(actor, "name", None)}
@@ -490,7 +519,7 @@ def _undo(merge_id: int, force: bool) -> dict:
                  {"merge_id": (None, log.id), "restored": (None, restored)}, via=via, **who)
     return {"id": log.id, "status": "undone", "restored": restored,
             "fields_restored": sorted(previous), "rows_restored": written,
-            "conflicts_kept": conflicts}
+            "conflicts_kept": [str(c) for c in conflicts]}
 
 
 def _exists(service, record_id: int) -> bool:
@@ -518,12 +547,14 @@ def register(bp) -> None:
         data = body()
         dry_run = data.get("dry_run", False) or request.args.get("dry_run") in ("1", "true")
         result = merge(entity, data.get("survivor"), data.get("merged"), data.get("fields"),
-                       dry_run=bool(dry_run))
+                       dry_run=bool(dry_run), versions=data.get("versions"))
         return jsonify(result), 200 if dry_run else 201
 
     @bp.post("/persons/merge")
     def merge_persons():
-        """``{"survivor": 12, "merged": [15, 18], "fields": {"email": 15}, "dry_run": false}``"""
+        """``{"survivor": 12, "merged": [15, 18], "fields": {"email": 15}, "dry_run": false,
+        "versions": {"12": 3, "15": 1}}`` (``versions``, optional: refuse with 409 when one of
+        the records changed since)"""
         return merge_view("person")
 
     @bp.post("/organizations/merge")

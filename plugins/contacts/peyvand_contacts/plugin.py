@@ -102,6 +102,13 @@ def register_blueprints():
 
 
 @hookimpl
+def register_openapi():
+    from .openapi import describe
+
+    return describe()
+
+
+@hookimpl
 def contact_timeline(entity, record_id, before, limit):
     from .timeline import contribute
 

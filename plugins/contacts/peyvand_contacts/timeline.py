@@ -8,7 +8,13 @@ into pages. The cursor is the last item shown, so a page never repeats an item n
 even when items are added meanwhile.
 
 The contacts plugin contributes (:func:`contribute`): the contact's notes (with the mood), its
-creation, and the imports that created or updated it.
+creation, the imports that created or updated it, and the merges into it (and their undo).
+
+Each item may carry a ``label``: the name of its kind, already in the viewer's language
+(``"Deal won"``, ``"معامله برنده شد"``), which the Timeline tab shows beside the item. The
+contacts plugin labels its own kinds; :func:`kind_label` gives an item's label, or a sensible
+one for an item without it (contacts' name for its kind, else the linked record's entity name,
+else "Event") — never the raw ``kind``.
 """
 
 from __future__ import annotations
@@ -19,11 +25,39 @@ import json
 
 from peyvand_sdk import InvalidRecord, current_kernel, current_tenant, hidden_fields, restrict
 
+from .messages import N_
+
 ENTITIES = {"contacts.person": "person", "contacts.organization": "organization"}
 DEFAULT_LIMIT = 25
 MAX_LIMIT = 100
 #: The most items asked of the plugins for one page (when many share one moment).
 MAX_ASK = 10_000
+#: The names of contacts' own kinds of item (msgids of the plugin's catalogue).
+KIND_LABELS = {"note": N_("Note"), "created": N_("New contact"), "import": N_("Imported"),
+               "merge": N_("Merged"), "merge_undone": N_("Merge undone")}
+
+
+def kind_label(item: dict) -> str:
+    """The name of ``item``'s kind in the viewer's language: the plugin's ``label`` when it
+    gave one, else contacts' name for the kind, else the name of the entity the item links
+    to, else "Event"."""
+    from peyvand_sdk import current_language, gettext
+
+    label = item.get("label")
+    if isinstance(label, dict):           # {"en": ..., "fa": ...} is accepted too
+        label = label.get(current_language()) or label.get("en")
+    if isinstance(label, str) and label.strip():
+        return label.strip()
+    own = KIND_LABELS.get(item.get("kind"))
+    if own:
+        return gettext(own)
+    entity = item.get("entity")
+    if entity:
+        known = current_kernel().entities(current_tenant()).get(entity)
+        names = getattr(known, "label", None) or {}
+        if names.get(current_language()) or names.get("en"):
+            return names.get(current_language()) or names.get("en")
+    return gettext("Event")
 
 
 def encode_cursor(at: datetime.datetime, key: str) -> str:
@@ -151,15 +185,19 @@ def contribute(entity_id: str, record_id: int, before, limit: int) -> list[dict]
         if mood:
             from peyvand_sdk import current_language
 
-            title = f"{title} · {MOOD_LABELS[mood].get(current_language(), mood)}"
+            # The label already says "Note": the title says how the customer was.
+            title = _("Customer's mood: %(mood)s",
+                      mood=MOOD_LABELS[mood].get(current_language(), mood))
         out.append({"at": note.created_at, "key": f"contacts.note:{note.id}", "kind": "note",
-                    "entity": "contacts.note", "id": note.id, "title": title,
+                    "label": _("Note"), "entity": "contacts.note", "id": note.id,
+                    "title": title,
                     "summary": body, "mood": mood, "author_id": note.owner_id})
     model = Person if entity_id == "contacts.person" else Organization
     created = model.select(model.id, model.created_at).where(model.id == record_id).first()
     if created is not None and (before is None or created.created_at <= before[0]):
         out.append({"at": created.created_at, "key": f"{entity_id}:{record_id}:created",
-                    "kind": "created", "entity": entity_id, "id": record_id,
+                    "kind": "created", "label": _("New contact"), "entity": entity_id,
+                    "id": record_id,
                     "title": _("Added to the contacts"), "summary": None})
     imports = (ImportItem.select(ImportItem.id, ImportItem.action, ImportBatch.id,
                                  ImportBatch.created_at, ImportBatch.file_name,
@@ -172,12 +210,38 @@ def contribute(entity_id: str, record_id: int, before, limit: int) -> list[dict]
         title = (_("Imported from %(file)s") if item.action == "created"
                  else _("Updated by the import of %(file)s")) % {"file": batch.file_name}
         out.append({"at": batch.created_at, "key": f"contacts.import:{batch.id}:{item.id}",
-                    "kind": "import", "entity": None, "id": batch.id, "title": title,
-                    "summary": batch.user_name})
+                    "kind": "import", "label": _("Imported"), "entity": None, "id": batch.id,
+                    "title": title, "summary": batch.user_name})
+    out += _merges(entity_id, record_id, before, limit)
     if before is not None:
         out = [i for i in out if (i["at"], i["key"]) < before]
     out.sort(key=lambda i: (i["at"], i["key"]), reverse=True)
     return out[:limit]
+
+
+def _merges(entity_id: str, record_id: int, before, limit: int) -> list[dict]:
+    """The merges into the contact (``merge``) and their undo (``merge_undone``)."""
+    import json
+
+    from peyvand_sdk import gettext as _
+
+    from .dedupe_models import Merge
+
+    kind = ENTITIES[entity_id]
+    query = Merge.select().where((Merge.entity == kind) & (Merge.survivor_id == record_id))
+    out = []
+    for log in _older(query, Merge.created_at, None, before, limit):
+        merged = json.loads(log.merged_ids or "[]")
+        out.append({"at": log.created_at, "key": f"contacts.merge:{log.id}", "kind": "merge",
+                    "label": _("Merged"), "entity": None, "id": log.id,
+                    "title": _("%(n)s records merged into this one", n=len(merged)),
+                    "summary": log.user_name})
+        if log.undone_at is not None and (before is None or log.undone_at <= before[0]):
+            out.append({"at": log.undone_at, "key": f"contacts.merge:{log.id}:undone",
+                        "kind": "merge_undone", "label": _("Merge undone"), "entity": None,
+                        "id": log.id, "title": _("The merge was undone; the merged records are "
+                                                 "back"), "summary": log.undone_by})
+    return out
 
 
 def register(bp) -> None:

@@ -11,6 +11,10 @@ card, its likely duplicates (the check-duplicates rules) or its errors.
 
 from __future__ import annotations
 
+from peyvand_sdk import InvalidRecord
+
+from .messages import N_, Coded, Message
+
 #: our phone type -> vCard TEL types, and back
 TEL_TYPES = {"mobile": ["CELL"], "work": ["WORK", "VOICE"], "home": ["HOME", "VOICE"],
              "fax": ["FAX"], "other": ["VOICE"]}
@@ -19,6 +23,20 @@ EMAIL_TYPES = {"work": ["INTERNET", "WORK"], "home": ["INTERNET", "HOME"],
 ADR_TYPES = {"work": ["WORK"], "home": ["HOME"], "billing": ["POSTAL"], "shipping": ["PARCEL"],
              "other": []}
 MAX_CARDS = 1000
+#: Why a whole file is refused (nothing is created): msgids of the plugin's catalogue.
+NOT_A_VCARD = N_("not a vCard file: %(reason)s")
+NO_CARD = N_("no BEGIN:VCARD … END:VCARD card in the file")
+TOO_MANY = N_("at most %(n)s cards at a time")
+NOT_UTF8 = N_("send the .vcf in UTF-8")
+
+
+class VCardFileError(Coded, InvalidRecord):
+    """The file as a whole cannot be imported: ``{"file": [message]}`` for the API,
+    ``exc.message`` for the pages."""
+
+    def __init__(self, message: Message):
+        self.message = message
+        InvalidRecord.__init__(self, {"file": [str(message)]})
 
 
 def to_vcard(person: dict, organization: str | None = None) -> str:
@@ -122,11 +140,38 @@ def from_vcard(card) -> dict:
     return {k: v for k, v in payload.items() if v is not None}
 
 
-def import_cards(text: str) -> dict:
-    """Create a person per card of ``text``; ``{"created": [ids], "cards": [...]}``."""
+def card_name(card) -> str | None:
+    """The name a card shows (its ``FN``, else its ``N``), for messages about it."""
+    contents = card.contents
+    if "fn" in contents and str(contents["fn"][0].value).strip():
+        return str(contents["fn"][0].value).strip()
+    if "n" in contents:
+        name = contents["n"][0].value
+        parts = [getattr(name, k, "") for k in ("prefix", "given", "additional", "family")]
+        text = " ".join(" ".join(p) if isinstance(p, list) else str(p or "") for p in parts)
+        return " ".join(text.split()) or None
+    return None
+
+
+def decode(raw: bytes) -> str:
+    """A .vcf's bytes as text (UTF-8, with or without a BOM); :class:`VCardFileError`
+    otherwise."""
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise VCardFileError(Message(NOT_UTF8)) from None
+
+
+def import_cards(text: str, via: str = "api") -> dict:
+    """Create a person per card of ``text``; ``{"created": [ids], "cards": [...]}``, each
+    card ``{"card": number, "name", "id" (None when not created), "duplicates", "errors"?}``.
+    A file that cannot be read, or has no card, or more than :data:`MAX_CARDS`, raises
+    :class:`VCardFileError` before anything is written; a card that fails the checks is left
+    out (its savepoint rolled back) and the others are created. The caller holds the
+    transaction (an unexpected error rolls every card back)."""
     import vobject
 
-    from peyvand_sdk import InvalidRecord, current_kernel, current_tenant, restrict, tenant_db
+    from peyvand_sdk import current_kernel, current_tenant, restrict, tenant_db
 
     from .duplicates import find
     from .models import Organization
@@ -135,16 +180,17 @@ def import_cards(text: str) -> dict:
     try:
         cards = list(vobject.readComponents(text))
     except Exception as exc:  # noqa: BLE001 - vobject raises several kinds for bad text
-        raise InvalidRecord({"file": [f"not a vCard file: {exc}"]}) from None
+        raise VCardFileError(Message(NOT_A_VCARD, reason=exc)) from None
     cards = [c for c in cards if c.name == "VCARD"]
     if not cards:
-        raise InvalidRecord({"file": ["no BEGIN:VCARD … END:VCARD card in the file"]})
+        raise VCardFileError(Message(NO_CARD))
     if len(cards) > MAX_CARDS:
-        raise InvalidRecord({"file": [f"at most {MAX_CARDS} cards at a time"]})
+        raise VCardFileError(Message(TOO_MANY, n=MAX_CARDS))
     service = current_kernel().service("contacts.person", current_tenant())
     created, out = [], []
     for index, card in enumerate(cards):
         payload = from_vcard(card)
+        name = card_name(card)
         org_name = payload.pop("_organization", None)
         if org_name:
             key = fold(org_name)
@@ -156,51 +202,59 @@ def import_cards(text: str) -> dict:
         duplicates = find({**payload, "email": None, "phone": None})
         try:
             with tenant_db.atomic():
-                record = service.create(payload, via="api")
+                record = service.create(payload, via=via)
         except InvalidRecord as exc:
-            out.append({"card": index + 1, "id": None, "errors": exc.errors,
+            out.append({"card": index + 1, "name": name, "id": None, "errors": exc.errors,
                         "duplicates": duplicates})
             continue
         created.append(record.id)
-        out.append({"card": index + 1, "id": record.id, "duplicates": duplicates})
+        out.append({"card": index + 1, "name": name, "id": record.id,
+                    "duplicates": duplicates})
     return {"created": created, "cards": out}
 
 
-def register(bp) -> None:
-    from flask import current_app, g, request
+def vcard_response(record_id: int):
+    """The person as a vCard 3.0 download, as the acting user may see them: fields hidden from
+    them left out, and the organisation's name only when they may read that organisation."""
+    from flask import current_app
 
-    from peyvand_sdk import current_kernel, current_tenant
+    from peyvand_sdk import Forbidden, RecordNotFound, current_kernel, current_tenant
+
+    kernel, tenant = current_kernel(), current_tenant()
+    people = kernel.service("contacts.person", tenant)
+    row = people.to_dict(people.get(record_id))
+    org = None
+    if row.get("organization_id"):
+        organizations = kernel.service("contacts.organization", tenant)
+        try:
+            org = organizations.to_dict(organizations.get(row["organization_id"])).get("name")
+        except (Forbidden, RecordNotFound):
+            org = None
+    response = current_app.response_class(to_vcard(row, org).encode("utf-8"),
+                                          mimetype="text/vcard")
+    response.headers["Content-Type"] = "text/vcard; charset=utf-8"
+    response.headers["Content-Disposition"] = f'attachment; filename="person-{record_id}.vcf"'
+    return response
+
+
+def register(bp) -> None:
+    from flask import g, request
+
+    from peyvand_sdk import current_kernel
 
     @bp.get("/persons/<int:record_id>/vcard")
     def person_vcard(record_id: int):
         """The person as a vCard 3.0 (``text/vcard``, UTF-8)."""
-        from .models import Organization
-
-        service = current_kernel().service("contacts.person", current_tenant())
-        row = service.to_dict(service.get(record_id))
-        org = None
-        if row.get("organization_id"):
-            org = (Organization.select(Organization.name)
-                   .where(Organization.id == row["organization_id"]).scalar())
-        response = current_app.response_class(to_vcard(row, org).encode("utf-8"),
-                                              mimetype="text/vcard")
-        response.headers["Content-Type"] = "text/vcard; charset=utf-8"
-        response.headers["Content-Disposition"] = f'attachment; filename="person-{record_id}.vcf"'
-        return response
+        return vcard_response(record_id)
 
     @bp.post("/persons/vcard")
     def persons_from_vcard():
         """A .vcf as the body (``text/vcard``) or a ``file`` upload: one person per card."""
         from flask import jsonify
 
-        from peyvand_sdk import InvalidRecord
-
         upload = request.files.get("file")
         raw = upload.read() if upload is not None else request.get_data()
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise InvalidRecord({"file": ["send the .vcf in UTF-8"]}) from None
+        text = decode(raw)
         db = current_kernel().storage.database_for(g.tenant)
         with db.atomic():
             result = import_cards(text)

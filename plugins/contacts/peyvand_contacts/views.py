@@ -1,8 +1,8 @@
 """The contacts plugin in the web workspace.
 
 People and organisations use the kernel's generic pages (list, record, forms, export, print);
-this module puts them and the plugin's own pages (:mod:`.pages`: import wizard, duplicates,
-merges) in the navigation and adds the "likely duplicates" panel to the new-person form.
+this module puts them and the plugin's own pages (:mod:`.pages`: import wizard, vCard import,
+duplicates, merges) in the navigation and adds the "likely duplicates" panel to the new-person form.
 Field and choice names are translated by the plugin's catalogue,
 ``translations/fa/LC_MESSAGES/messages.po``.
 """
@@ -15,6 +15,8 @@ MENU_ITEMS = [
      "order": 20},
     {"id": "contacts.import", "label": {"en": "Import contacts", "fa": "درون‌ریزی مخاطبین"},
      "url": "/app/contacts/import", "permission": "contacts.person.import", "order": 30},
+    {"id": "contacts.vcard_import", "label": {"en": "Import a vCard", "fa": "درون‌ریزی vCard"},
+     "url": "/app/contacts/vcard-import", "permission": "contacts.person.create", "order": 35},
     {"id": "contacts.duplicates", "label": {"en": "Duplicates", "fa": "تکراری‌ها"},
      "url": "/app/contacts/duplicates", "permission": "contacts.person.read", "order": 40},
 ]

@@ -72,3 +72,20 @@ def test_vcards_follow_the_permissions(peyvand_client, peyvand_login):
     vcf = b"BEGIN:VCARD\r\nVERSION:3.0\r\nN:Y;;;;\r\nFN:Y\r\nEND:VCARD\r\n"
     assert reader.post(f"{PEOPLE}/vcard", data=vcf, content_type="text/vcard"
                        ).status_code == 403
+
+
+def test_the_vcard_names_the_organisation_only_to_those_who_may_read_it(peyvand_client,
+                                                                         peyvand_login):
+    """A salesperson's own person at a colleague's organisation: the vCard leaves the
+    organisation out (it used to name it, whatever the scopes)."""
+    seller = peyvand_login("salesperson")
+    theirs = peyvand_client.post("/api/v1/contacts/organizations",
+                                 json={"name": "شرکت محرمانه"}).json["id"]
+    mine = seller.post(PEOPLE, json={"last_name": "صالحی"}).json["id"]
+    assert peyvand_client.patch(f"{PEOPLE}/{mine}", json={"organization_id": theirs}
+                                ).status_code == 200
+    assert seller.get(f"/api/v1/contacts/organizations/{theirs}").status_code == 404
+    card = seller.get(f"{PEOPLE}/{mine}/vcard")
+    assert card.status_code == 200 and "صالحی" in card.data.decode("utf-8")
+    assert "محرمانه" not in card.data.decode("utf-8")
+    assert "ORG:شرکت محرمانه" in peyvand_client.get(f"{PEOPLE}/{mine}/vcard").data.decode()

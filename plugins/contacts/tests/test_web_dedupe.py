@@ -187,7 +187,7 @@ def test_an_undo_refused_for_later_changes_offers_undo_anyway(app):
     refused = client.post(result_url + "/undo", data={"csrf_token": token(client)})
     page = text(client.get(refused.headers["Location"]))
     # The city is the primary address's: the merge united the addresses, which changed.
-    assert "The merge was not undone" in page and "field addresses" in page
+    assert "The merge was not undone" in page and "field Addresses of person" in page
     assert "data-undo-force" in page
     assert _get(app, b).deleted_at is not None
     forced = client.post(result_url + "/undo", data={"csrf_token": token(client),

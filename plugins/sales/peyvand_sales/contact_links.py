@@ -14,6 +14,9 @@ the fields their roles hide:
 
 For an organisation the items are those of the organisation itself (deals and leads whose
 ``organization_id`` it is, activities linked to it), not its people's.
+
+Each item carries its ``label`` in the viewer's language (from this plugin's catalogue): "Deal",
+"Stage change", "Deal won", "Deal lost", "Lead", "Lead converted", "Activity".
 """
 
 from __future__ import annotations
@@ -110,7 +113,7 @@ def _deal_items(entity, record_id, before, limit) -> list[dict]:
             continue
         amount = _amount(deal, hidden)
         items.append({"at": deal.created_at, "key": f"sales.deal:{deal.id}:created",
-                      "kind": "deal", "entity": "sales.deal", "id": deal.id,
+                      "kind": "deal", "label": _("Deal"), "entity": "sales.deal", "id": deal.id,
                       "title": title(deal),
                       "summary": (_("Deal created (%(amount)s)", amount=amount) if amount
                                   else _("Deal created"))})
@@ -130,6 +133,7 @@ def _deal_items(entity, record_id, before, limit) -> list[dict]:
                                                                     deal.lost_reason))
         items.append({"at": deal.closed_at, "key": f"sales.deal:{deal.id}:{deal.status}",
                       "kind": "deal", "entity": "sales.deal", "id": deal.id,
+                      "label": _("Deal won") if deal.status == "won" else _("Deal lost"),
                       "title": title(deal), "summary": summary})
     if "stage" not in hidden:
         # Every stage a deal entered after the one it was created in.
@@ -144,8 +148,8 @@ def _deal_items(entity, record_id, before, limit) -> list[dict]:
             deal = deals[stay.deal_id]
             items.append({"at": stay.entered_at,
                           "key": f"sales.deal:{deal.id}:stage:{stay.id}",
-                          "kind": "deal", "entity": "sales.deal", "id": deal.id,
-                          "title": title(deal),
+                          "kind": "deal", "label": _("Stage change"),
+                          "entity": "sales.deal", "id": deal.id, "title": title(deal),
                           "summary": _("Moved to stage “%(stage)s”",
                                        stage=_stage_label(labels, stay.pipeline_id,
                                                           stay.stage))})
@@ -178,6 +182,8 @@ def _lead_items(entity, record_id, before, limit) -> list[dict]:
         for at, what, summary in events:
             if before is None or at <= before[0]:
                 items.append({"at": at, "key": f"sales.lead:{lead.id}:{what}", "kind": "lead",
+                              "label": _("Lead converted") if what == "converted"
+                              else _("Lead"),
                               "entity": "sales.lead", "id": lead.id, "title": name,
                               "summary": summary})
     return _newest(items, limit)
@@ -208,7 +214,8 @@ def _activity_items(entity, record_id, before, limit) -> list[dict]:
         if activity.outcome and "outcome" not in hidden:
             parts.append(activity.outcome)
         items.append({"at": moment, "key": f"sales.activity:{activity.id}",
-                      "kind": "activity", "entity": "sales.activity", "id": activity.id,
+                      "kind": "activity", "label": _("Activity"), "entity": "sales.activity",
+                      "id": activity.id,
                       "title": (activity.subject if "subject" not in hidden
                                 else _("Activity #%(id)s", id=activity.id)),
                       "summary": " · ".join(parts)})

@@ -52,6 +52,13 @@ def register_blueprints():
 
 
 @hookimpl
+def register_openapi():
+    from .openapi import describe
+
+    return describe()
+
+
+@hookimpl
 def register_record_tabs():
     from .pages.tabs import record_tabs
 

@@ -108,6 +108,13 @@ def test_timeline_of_a_person_has_deals_stage_changes_outcome_leads_and_activiti
     assert "قرار جلسه گذاشته شد" in by_key[f"sales.activity:{call['id']}"]["summary"]
     assert by_key[f"sales.lead:{lead['id']}:created"]["summary"] == \
         "Lead captured from Event / exhibition"
+    # Each item names its kind for the contact's page (contacts shows ``label``):
+    # ("deal", "won") for "sales.deal:3:won", ("activity", "") for "sales.activity:4".
+    labels = {(i["kind"], (i["key"].split(":") + [""])[2]): i["label"] for i in items}
+    assert labels == {("deal", "created"): "Deal", ("deal", "stage"): "Stage change",
+                      ("deal", "won"): "Deal won", ("deal", "lost"): "Deal lost",
+                      ("lead", "created"): "Lead", ("lead", "converted"): "Lead converted",
+                      ("activity", ""): "Activity"}
 
 
 def test_timeline_pages_with_before_and_limit_without_gaps(peyvand_app, peyvand_client):

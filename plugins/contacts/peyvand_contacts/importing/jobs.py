@@ -30,6 +30,7 @@ from pathlib import Path
 
 import peewee
 
+from peyvand_contacts.messages import N_
 from peyvand_sdk import (
     InvalidRecord,
     Model,
@@ -408,12 +409,18 @@ def errors_csv(job: ImportJob) -> bytes:
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
+NOTHING_WRITTEN = N_("import %(job)s wrote nothing (%(outcome)s); there is nothing to undo")
+
+
 def undo(job: ImportJob, force: bool = False) -> dict:
     from .pipeline import undo_import
 
     if job.batch_id is None:
-        raise PeyvandError(f"import {job.id} wrote nothing ({job.outcome or job.state}); there "
-                           "is nothing to undo")
+        from ..messages import Message, Term
+        from .pipeline import ImportFailed
+
+        raise ImportFailed(Message(NOTHING_WRITTEN, job=job.id,
+                                   outcome=Term(job.outcome or job.state)))
     result = undo_import(job.batch_id, force=force)
     return {"id": job.id, "batch_id": job.batch_id, "removed": result.removed,
             "restored": result.restored, "organizations_removed": result.organizations_removed,
@@ -433,8 +440,9 @@ def preview(form, files, rows: int = 20) -> dict:
             {**options, "dry_run": True}, preview_rows=rows, max_rows=rows),
             hooks=current_kernel().hooks(current_tenant()))
     except ImportFailed as exc:
-        raise InvalidRecord({"mapping" if "mapping" in str(exc) else "file": [str(exc)]}
-                            ) from None
+        error = InvalidRecord({"mapping" if "mapping" in str(exc) else "file": [str(exc)]})
+        error.message = exc.message          # the pages translate it
+        raise error from None
     return {"file_name": result.file_name, "format": result.format,
             "encoding": result.encoding, "headers": list(result.mapping),
             "mapping": result.mapping, "not_imported": result.not_imported,

@@ -51,6 +51,7 @@ from peyvand_contacts.importing.mapping import (
     header_key,
 )
 from peyvand_contacts.importing.readers import ImportFileError, read_rows
+from peyvand_contacts.messages import N_, Coded, Message, Term
 from peyvand_contacts.models import ImportBatch, ImportItem, Organization, Person
 from peyvand_contacts.namekeys import organization_name_key, person_name_key
 from peyvand_contacts.phones import InvalidPhone, normalize_phone
@@ -183,8 +184,20 @@ def parse_rule(text: str | Mapping[str, str]) -> MatchRule:
     return MatchRule(on.strip().lower(), _ACTION_ALIASES.get(action, action))
 
 
-class ImportFailed(PeyvandError):
-    """The import cannot run at all (bad mapping, unreadable file, undo refused...)."""
+class ImportFailed(Coded, PeyvandError):
+    """The import cannot run at all (bad mapping, unreadable file, undo refused...). An undo
+    refusal carries ``exc.message`` (a :class:`~peyvand_contacts.messages.Message`), which the
+    pages translate."""
+
+
+NO_BATCH = N_("there is no import batch %(batch)s; `peyvand contacts imports` lists them")
+BATCH_NOT_DONE = N_("import batch %(batch)s is %(status)s; nothing to undo")
+CHANGED_AFTER = N_("%(entity)s %(id)s was changed after the import (version %(then)s then, "
+                   "%(now)s now)")
+CANNOT_UNDO = N_("cannot undo import batch %(batch)s: %(conflicts)s. Use --force to undo anyway "
+                 "(later edits to those records are lost)")
+MORE = N_("and %(n)s more")
+ENTITY_TERMS = {"person": N_("person"), "organization": N_("organisation")}
 
 
 # --------------------------------------------------------------------------- options & results
@@ -576,7 +589,7 @@ def import_people(source, *, filename: str | None = None,
         source_file = read_rows(source, filename=filename, encoding=options.encoding,
                                 sheet=options.sheet)
     except ImportFileError as exc:
-        raise ImportFailed(str(exc)) from None
+        raise ImportFailed(exc.message or str(exc)) from None
     _bind_entity()
     custom = custom_fields(PERSON.id)
     with source_file:
@@ -597,7 +610,7 @@ def import_people(source, *, filename: str | None = None,
         try:
             rows = _normalise_rows(source_file, mapping, options, result, progress, custom)
         except ImportFileError as exc:    # found while reading on: bad bytes, a broken row
-            raise ImportFailed(str(exc)) from None
+            raise ImportFailed(exc.message or str(exc)) from None
     planner = _Planner(options, result, hooks, custom)
     planner.plan(rows)
     del rows
@@ -1513,10 +1526,10 @@ def undo_import(batch_id: int, *, force: bool = False) -> UndoResult:
 def _undo(db, sqlite: bool, batch_id: int, force: bool) -> UndoResult:
     batch = ImportBatch.get_or_none(ImportBatch.id == batch_id)
     if batch is None:
-        raise ImportFailed(f"there is no import batch {batch_id}; "
-                           "`peyvand contacts imports` lists them")
+        raise ImportFailed(Message(NO_BATCH, batch=batch_id))
     if batch.status != "done":
-        raise ImportFailed(f"import batch {batch_id} is {batch.status}; nothing to undo")
+        raise ImportFailed(Message(BATCH_NOT_DONE, batch=batch_id,
+                                   status=Term(batch.status)))
     result = UndoResult(batch_id)
     items = list(ImportItem.select(ImportItem.entity, ImportItem.record_id, ImportItem.action,
                                    ImportItem.version, ImportItem.previous)
@@ -1524,6 +1537,7 @@ def _undo(db, sqlite: bool, batch_id: int, force: bool) -> UndoResult:
     people = [i for i in items if i[0] == "person"]
     orgs = [i for i in items if i[0] == "organization"]
     columns = ("id", "version", "deleted_at", *_COLUMNS)
+    conflicts = []
     current = _fetch(db, "contacts_person", columns, [i[1] for i in people])
     current_orgs = _fetch(db, "contacts_organization", ("id", "version", "deleted_at", "name"),
                           [i[1] for i in orgs])
@@ -1532,15 +1546,14 @@ def _undo(db, sqlite: bool, batch_id: int, force: bool) -> UndoResult:
         if row is None or row["deleted_at"] is not None:
             continue    # gone already: nothing to undo for it
         if row["version"] != version:
-            result.conflicts.append(f"{entity} {record_id} was changed after the import "
-                                    f"(version {version} then, {row['version']} now)")
-    if result.conflicts and not force:
-        shown = result.conflicts[:10]
-        more = len(result.conflicts) - len(shown)
-        raise ImportFailed(
-            f"cannot undo import batch {batch_id}: " + "; ".join(shown)
-            + (f"; and {more} more" if more else "")
-            + ". Use --force to undo anyway (later edits to those records are lost)")
+            conflicts.append(Message(CHANGED_AFTER, entity=Term(entity, ENTITY_TERMS[entity]),
+                                     id=record_id, then=version, now=row["version"]))
+    result.conflicts = [str(c) for c in conflicts]
+    if conflicts and not force:
+        shown = conflicts[:10]
+        more = len(conflicts) - len(shown)
+        raise ImportFailed(Message(CANNOT_UNDO, batch=batch_id,
+                                   conflicts=shown + ([Message(MORE, n=more)] if more else [])))
 
     actor = current_actor()
     user_id, user_name = getattr(actor, "id", None), getattr(actor, "name", None)

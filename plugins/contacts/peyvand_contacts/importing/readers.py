@@ -45,6 +45,7 @@ from pathlib import Path
 from typing import IO, Any, Self
 from xml.etree import ElementTree
 
+from peyvand_contacts.messages import N_, Coded, Message
 from peyvand_contacts.text import fold
 
 __all__ = ["SUPPORTED_EXTENSIONS", "ImportFile", "ImportFileError", "read_rows"]
@@ -66,13 +67,42 @@ _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0"
 
 
-class ImportFileError(ValueError):
+class ImportFileError(Coded, ValueError):
     """The file cannot be read as an import file.
 
     The message is in English, names the file and says what is wrong in
     terms a user can act on (wrong format, empty file, which column has a
-    missing or duplicated header, ...).
+    missing or duplicated header, ...). ``exc.message`` is the same as a
+    :class:`~peyvand_contacts.messages.Message`, which the pages translate.
     """
+
+
+UNSUPPORTED = N_("%(file)s: unsupported file type %(ext)s; use one of %(supported)s")
+NOT_FOUND = N_("%(file)s: file not found (%(path)s)")
+EXCEL_NOT_CSV = N_("%(file)s: this is an Excel or other binary file, not CSV text; give it its "
+                   "real extension (such as .xlsx)")
+BINARY = N_("%(file)s: this is a binary file, not CSV text")
+UNKNOWN_ENCODING = N_("%(file)s: unknown encoding %(encoding)s")
+EMPTY = N_("%(file)s: the file is empty")
+NOT_TEXT = N_("%(file)s: the file is not valid %(encoding)s text (%(reason)s)")
+BAD_HEADER = N_("%(file)s: the header row is malformed: %(reason)s")
+NOT_TEXT_AT = N_("%(file)s: the file is not valid %(encoding)s text at or after row %(row)s "
+                 "(%(reason)s)")
+BAD_ROW = N_("%(file)s: row %(row)s is malformed: %(reason)s")
+NOT_EXCEL = N_("%(file)s: this is not an Excel file (it may be corrupt, or a CSV file with the "
+               "wrong extension)")
+NEEDS_CALAMINE = N_("%(file)s: reading %(ext)s files needs the python-calamine package")
+NO_SHEETS = N_("%(file)s: the workbook has no sheets")
+NO_SHEET_NUMBER = N_("%(file)s: there is no sheet number %(sheet)s; the workbook has %(n)s")
+NO_SHEET_NAMED = N_("%(file)s: there is no sheet named %(sheet)s; sheets: %(sheets)s")
+CORRUPT = N_("%(file)s: cannot read this %(ext)s file; it may be corrupt or not an Excel file "
+             "(%(reason)s)")
+CORRUPT_SHEET = N_("%(file)s: cannot read sheet %(sheet)s; the file may be corrupt (%(reason)s)")
+EMPTY_SHEET = N_("%(file)s: sheet %(sheet)s is empty")
+COLUMN = N_("column %(n)s (%(letter)s)")
+NO_HEADER = N_("%(file)s: %(where)s has no header; name every column")
+SAME_HEADER = N_("%(file)s: %(where)s has the same header %(header)s as column %(n)s "
+                 "(%(letter)s); headers must be unique")
 
 
 @dataclass(eq=False)
@@ -181,12 +211,10 @@ def read_rows(
     ext = os.path.splitext(filename)[1].lower()
     if ext not in SUPPORTED_EXTENSIONS:
         supported = ", ".join(sorted(SUPPORTED_EXTENSIONS))
-        raise ImportFileError(
-            f"{filename}: unsupported file type {ext or '(no extension)'!r}; "
-            f"use one of {supported}"
-        )
+        raise ImportFileError(Message(UNSUPPORTED, file=filename,
+                                      ext=repr(ext or "(no extension)"), supported=supported))
     if path is not None and not path.is_file():
-        raise ImportFileError(f"{filename}: file not found ({path})")
+        raise ImportFileError(Message(NOT_FOUND, file=filename, path=path))
 
     if ext in _TEXT_EXTENSIONS:
         return _read_csv(path, data, filename, ext, encoding)
@@ -211,10 +239,7 @@ def _detect_encoding(stream: IO[bytes], filename: str) -> str:
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
     if head.startswith((_ZIP_MAGIC, _OLE_MAGIC)):
-        raise ImportFileError(
-            f"{filename}: this is an Excel or other binary file, not CSV text; "
-            "give it its real extension (such as .xlsx)"
-        )
+        raise ImportFileError(Message(EXCEL_NOT_CSV, file=filename))
     if b"\x00" in head:
         # UTF-16 without a BOM: ASCII characters (delimiters, line breaks,
         # digits) put a zero byte on one side only; Persian letters do not,
@@ -226,7 +251,7 @@ def _detect_encoding(stream: IO[bytes], filename: str) -> str:
             return "utf-16-le"
         if odd == 0 and even >= enough:
             return "utf-16-be"
-        raise ImportFileError(f"{filename}: this is a binary file, not CSV text")
+        raise ImportFileError(Message(BINARY, file=filename))
 
     # The whole file is checked, not a sample: Persian text often appears
     # only in later rows of a file whose first rows are ASCII.
@@ -265,7 +290,8 @@ def _read_csv(
         try:
             encoding = codecs.lookup(encoding).name
         except LookupError:
-            raise ImportFileError(f"{filename}: unknown encoding {encoding!r}") from None
+            raise ImportFileError(Message(UNKNOWN_ENCODING, file=filename,
+                                          encoding=repr(encoding))) from None
     stream = _open_binary(path, data)
     try:
         if encoding is None:
@@ -280,7 +306,7 @@ def _read_csv(
                 if line.strip(_BLANK_LINE_CHARS):
                     break
             if not peeked or not peeked[-1].strip(_BLANK_LINE_CHARS):
-                raise ImportFileError(f"{filename}: the file is empty")
+                raise ImportFileError(Message(EMPTY, file=filename))
             delimiter = "\t" if ext == ".tsv" else _pick_delimiter(peeked[-1])
             reader = csv.reader(itertools.chain(peeked, text), delimiter=delimiter)
 
@@ -293,17 +319,16 @@ def _read_csv(
                     header_cells = cells
                     break
         except UnicodeDecodeError as exc:
-            raise ImportFileError(
-                f"{filename}: the file is not valid {encoding} text ({exc.reason})"
-            ) from None
+            raise ImportFileError(Message(NOT_TEXT, file=filename, encoding=encoding,
+                                          reason=exc.reason)) from None
         except csv.Error as exc:
-            raise ImportFileError(f"{filename}: the header row is malformed: {exc}") from None
+            raise ImportFileError(Message(BAD_HEADER, file=filename, reason=exc)) from None
     except BaseException:
         stream.close()
         raise
     if header_cells is None:
         stream.close()
-        raise ImportFileError(f"{filename}: the file is empty")
+        raise ImportFileError(Message(EMPTY, file=filename))
     try:
         headers = _check_headers(header_cells, filename)
     except ImportFileError:
@@ -319,12 +344,11 @@ def _read_csv(
         except UnicodeDecodeError as exc:
             # Text is decoded in blocks, so the bad bytes are somewhere in or
             # after this row, not necessarily in it.
-            raise ImportFileError(
-                f"{filename}: the file is not valid {encoding} text at or after row "
-                f"{row_number + 1} ({exc.reason})"
-            ) from None
+            raise ImportFileError(Message(NOT_TEXT_AT, file=filename, encoding=encoding,
+                                          row=row_number + 1, reason=exc.reason)) from None
         except csv.Error as exc:
-            raise ImportFileError(f"{filename}: row {row_number + 1} is malformed: {exc}") from None
+            raise ImportFileError(Message(BAD_ROW, file=filename, row=row_number + 1,
+                                          reason=exc)) from None
         finally:
             stream.close()
 
@@ -379,36 +403,28 @@ def _read_spreadsheet(
     path: Path | None, data: bytes | None, filename: str, ext: str, sheet: str | int | None
 ) -> ImportFile:
     if data is not None and not data.startswith((_ZIP_MAGIC, _OLE_MAGIC)):
-        raise ImportFileError(
-            f"{filename}: this is not an Excel file (it may be corrupt, or a CSV "
-            "file with the wrong extension)"
-            if data.strip()
-            else f"{filename}: the file is empty"
-        )
+        raise ImportFileError(Message(NOT_EXCEL if data.strip() else EMPTY, file=filename))
     if path is not None and path.stat().st_size == 0:
-        raise ImportFileError(f"{filename}: the file is empty")
+        raise ImportFileError(Message(EMPTY, file=filename))
     try:
         import python_calamine  # noqa: F401
     except ImportError:
         if ext not in _OPENPYXL_EXTENSIONS:
-            raise ImportFileError(
-                f"{filename}: reading {ext} files needs the python-calamine package"
-            ) from None
+            raise ImportFileError(Message(NEEDS_CALAMINE, file=filename, ext=ext)) from None
         return _read_openpyxl(path, data, filename, ext, sheet)
     return _read_calamine(path, data, filename, ext, sheet)
 
 
 def _select_sheet(names: list[str], sheet: str | int | None, filename: str) -> int:
     if not names:
-        raise ImportFileError(f"{filename}: the workbook has no sheets")
+        raise ImportFileError(Message(NO_SHEETS, file=filename))
     if sheet is None:
         return 0
     if isinstance(sheet, int) and not isinstance(sheet, bool):
         if 0 <= sheet < len(names):
             return sheet
-        raise ImportFileError(
-            f"{filename}: there is no sheet number {sheet}; the workbook has {len(names)}"
-        )
+        raise ImportFileError(Message(NO_SHEET_NUMBER, file=filename, sheet=sheet,
+                                      n=len(names)))
     if sheet in names:
         return names.index(sheet)
     wanted = fold(str(sheet))
@@ -416,7 +432,8 @@ def _select_sheet(names: list[str], sheet: str | int | None, filename: str) -> i
         if fold(name) == wanted:
             return index
     listed = ", ".join(repr(n) for n in names)
-    raise ImportFileError(f"{filename}: there is no sheet named {sheet!r}; sheets: {listed}")
+    raise ImportFileError(Message(NO_SHEET_NAMED, file=filename, sheet=repr(sheet),
+                                  sheets=listed))
 
 
 def _read_calamine(
@@ -430,19 +447,15 @@ def _read_calamine(
         else:
             workbook = CalamineWorkbook.from_filelike(io.BytesIO(data or b""))
     except (CalamineError, OSError, ValueError) as exc:
-        raise ImportFileError(
-            f"{filename}: cannot read this {ext} file; it may be corrupt or not an Excel "
-            f"file ({exc})"
-        ) from None
+        raise ImportFileError(Message(CORRUPT, file=filename, ext=ext, reason=exc)) from None
     try:
         names = list(workbook.sheet_names)
         index = _select_sheet(names, sheet, filename)
         try:
             worksheet = workbook.get_sheet_by_index(index)
         except (CalamineError, OSError, ValueError) as exc:
-            raise ImportFileError(
-                f"{filename}: cannot read sheet {names[index]!r}; the file may be corrupt ({exc})"
-            ) from None
+            raise ImportFileError(Message(CORRUPT_SHEET, file=filename,
+                                          sheet=repr(names[index]), reason=exc)) from None
     finally:
         # The sheet's cells are now in memory on the Rust side; the workbook
         # (and its file handle) is no longer needed.  Old releases (0.2.x)
@@ -451,7 +464,7 @@ def _read_calamine(
         if close is not None:
             close()
     if worksheet.start is None:
-        raise ImportFileError(f"{filename}: sheet {names[index]!r} is empty")
+        raise ImportFileError(Message(EMPTY_SHEET, file=filename, sheet=repr(names[index])))
     if hasattr(worksheet, "iter_rows"):
         cell_rows = worksheet.iter_rows()
     else:
@@ -487,10 +500,7 @@ def _read_openpyxl(
             data_only=True,
         )
     except openpyxl_errors as exc:
-        raise ImportFileError(
-            f"{filename}: cannot read this {ext} file; it may be corrupt or not an Excel "
-            f"file ({exc})"
-        ) from None
+        raise ImportFileError(Message(CORRUPT, file=filename, ext=ext, reason=exc)) from None
     try:
         names = list(workbook.sheetnames)
         index = _select_sheet(names, sheet, filename)
@@ -527,7 +537,7 @@ def _from_cell_rows(
     if header_cells is None:
         if closer is not None:
             closer.close()
-        raise ImportFileError(f"{filename}: sheet {sheet_name!r} is empty")
+        raise ImportFileError(Message(EMPTY_SHEET, file=filename, sheet=repr(sheet_name)))
     skipped = consumed - 1
     # python-calamine yields placeholder rows above the first used row; a
     # reader that does not, needs the offset added to report true row numbers.
@@ -579,16 +589,15 @@ def _check_headers(cells: list[str], filename: str) -> list[str]:
         headers.pop()
     seen: dict[str, int] = {}
     for index, header in enumerate(headers):
-        where = f"column {index + 1} ({_column_name(index)})"
+        where = Message(COLUMN, n=index + 1, letter=_column_name(index))
         if not header:
-            raise ImportFileError(f"{filename}: {where} has no header; name every column")
+            raise ImportFileError(Message(NO_HEADER, file=filename, where=where))
         key = fold(header)
         if key in seen:
             first = seen[key]
-            raise ImportFileError(
-                f"{filename}: {where} has the same header {header!r} as column "
-                f"{first + 1} ({_column_name(first)}); headers must be unique"
-            )
+            raise ImportFileError(Message(SAME_HEADER, file=filename, where=where,
+                                          header=repr(header), n=first + 1,
+                                          letter=_column_name(first)))
         seen[key] = index
     return headers
 

@@ -9,6 +9,8 @@ add what is particular to contacts, under ``/app/contacts/``:
   field, preview, confirm) and the merges with their undo (:mod:`.dedupe`);
 * ``import`` — the import wizard: upload, mapping, preview, run with live progress, result
   with the error report and undo (:mod:`.imports`);
+* ``vcard-import`` — import a .vcf (one card or many), with what became of each card
+  (:mod:`.vcards`);
 * the Notes and Timeline tabs of a person's and an organisation's record page, and
   ``<plural>/<id>/notes`` where the Notes tab's form adds a note (:mod:`.record`).
 
@@ -66,12 +68,19 @@ def title_of(entity: str, row: dict) -> str:
 
 
 def error_text(errors) -> str:
-    """``InvalidRecord.errors`` as one line: ``field: message; other: message``."""
-    if isinstance(errors, dict):
-        return "; ".join(f"{k}: {error_text(v)}" for k, v in errors.items())
-    if isinstance(errors, list | tuple):
-        return ", ".join(error_text(v) for v in errors)
-    return str(errors)
+    """``InvalidRecord.errors`` as one line in the viewer's language: ``field: message;
+    other: message`` (field labels and messages through the catalogues)."""
+    from ..messages import errors_text
+
+    return errors_text(errors)
+
+
+def reason_of(exc: BaseException) -> str:
+    """A lower layer's error in the viewer's language (its coded message, translated; see
+    :mod:`peyvand_contacts.messages`) — never ``str(exc)`` as it is."""
+    from ..messages import error_text as translated
+
+    return translated(exc)
 
 
 def error_page(code: int, title: str, message: str):
@@ -103,11 +112,12 @@ def blueprint() -> Blueprint:
     def contacts_context():
         return {"contacts_asset": asset}
 
-    from . import dedupe, imports, record
+    from . import dedupe, imports, record, vcards
 
     dedupe.register(bp)
     imports.register(bp)
     record.register(bp)
+    vcards.register(bp)
 
     @bp.errorhandler(Forbidden)
     def forbidden(exc):
@@ -126,6 +136,6 @@ def blueprint() -> Blueprint:
 
     @bp.errorhandler(InvalidRecord)
     def invalid(exc):
-        return error_page(400, _("Bad request"), error_text(exc.errors))
+        return error_page(400, _("Bad request"), reason_of(exc))
 
     return bp

@@ -13,13 +13,14 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from peyvand_sdk import (
     InvalidRecord,
     StaleVersion,
+    Veto,
     current_language,
     hidden_fields,
     require_permission,
     tenant_db,
 )
 
-from . import ENTITIES, _, can, error_text, record_url, service, title_of
+from . import ENTITIES, _, can, error_text, reason_of, record_url, service, title_of
 
 
 def N_(message: str) -> str:
@@ -237,23 +238,33 @@ def merge_page():
     step = source.get("step") if request.method == "POST" else None
     fields = {item["name"]: item["pick"] for item in table["differ"]}
     merged_ids = [i for i in ids if i != survivor]
+    # The versions the user is looking at: confirming after someone changed one is refused.
+    seen = {}
+    for key, value in source.items():
+        if key.startswith("version:") and key[8:].isdigit() and value.isdigit():
+            seen[int(key[8:])] = int(value)
     context = {"entity": entity, "entity_id": entity_id, "rows": rows, "ids": ids,
                "survivor": survivor, "table": table, "title_of": title_of,
                "record_url": record_url, "error": None}
     if step in ("preview", "confirm"):
         try:
-            result = merge(entity, survivor, merged_ids, fields, dry_run=step == "preview")
+            result = merge(entity, survivor, merged_ids, fields, dry_run=step == "preview",
+                           versions=seen or None)
         except InvalidRecord as exc:
             context["error"] = error_text(exc.errors)
-        except (MergeRefused, StaleVersion) as exc:
-            context["error"] = str(exc) or _("Someone changed these records meanwhile; "
-                                             "look at them again.")
+        except StaleVersion:
+            context["error"] = _("Someone changed these records meanwhile; look at them "
+                                 "again.")
+        except (MergeRefused, Veto) as exc:
+            context["error"] = _("The records were not merged: %(reason)s",
+                                 reason=reason_of(exc))
         else:
             if step == "confirm":
                 flash(_("Merged. The other records are in the trash; you can undo the merge "
                         "below."), "success")
                 return redirect(url_for("contacts_web.merge_detail", merge_id=result["id"]))
             return render_template("contacts/merge_preview.html", result=result,
+                                   versions={r["id"]: r.get("version") for r in rows},
                                    fields=fields, before=next(r for r in rows
                                                               if r["id"] == survivor),
                                    list_text=_list_text, **context)
@@ -329,7 +340,7 @@ def merge_undo(merge_id: int):
     try:
         result = undo(merge_id, force=force)
     except MergeRefused as exc:
-        flash(_("The merge was not undone: %(reason)s", reason=str(exc)), "error")
+        flash(_("The merge was not undone: %(reason)s", reason=reason_of(exc)), "error")
         return redirect(url_for("contacts_web.merge_detail", merge_id=merge_id, refused=1))
     flash(_("The merge is undone; the merged records are back (%(n)s).",
             n=len(result["restored"])), "success")

@@ -44,7 +44,7 @@ from peyvand_sdk import (
     tenant_db,
 )
 
-from . import _, error_text
+from . import _, can, error_text, reason_of
 
 DRAFTS = "contacts-import-drafts"
 DRAFT_HOURS = 24
@@ -222,7 +222,8 @@ def upload_page():
             return redirect(url_for("contacts_web.import_mapping", token=draft.token))
     recent, _more = list_imports(10)
     return render_template("contacts/import_upload.html", error=error, recent=recent,
-                           encodings=ENCODINGS, state_labels=STATE_LABELS), status
+                           encodings=ENCODINGS, state_labels=STATE_LABELS,
+                           can_vcard=can("contacts.person", "create")), status
 
 
 class _Unreadable(Exception):
@@ -243,7 +244,8 @@ def _read_start(draft: Draft, samples: int = SAMPLE_ROWS) -> tuple[list[str], li
                     break
             return list(source.headers), rows
     except (ImportFileError, UnicodeError, LookupError) as exc:
-        raise _Unreadable(_("The file cannot be read: %(reason)s", reason=str(exc))) from None
+        raise _Unreadable(_("The file cannot be read: %(reason)s",
+                            reason=reason_of(exc))) from None
 
 
 # --------------------------------------------------------------------------- step 2: mapping
@@ -293,7 +295,7 @@ def mapping_page(token: str):
             mapping = resolve_mapping(headers, given, custom)
             rules = [str(r) for r in saved_rules] if saved_rules else rules
         except ImportFailed as exc:
-            errors.append(str(exc))
+            errors.append(reason_of(exc))
     if mapping is None:
         mapping = resolve_mapping(headers, None, custom)
     if request.method == "POST":
@@ -362,7 +364,7 @@ def preview_page(token: str):
         try:
             result = preview(draft.form(), draft.upload(stream), PREVIEW_ROWS)
         except (InvalidRecord, PeyvandError) as exc:
-            error = error_text(exc.errors) if isinstance(exc, InvalidRecord) else str(exc)
+            error = reason_of(exc)
     labels = dict(_field_choices())
     return render_template("contacts/import_preview.html", draft=draft, result=result,
                            error=error, labels=labels, row_actions=ROW_ACTIONS,
@@ -460,7 +462,7 @@ def undo(import_id: int):
         with tenant_db.atomic():
             result = undo_job(job, force=force)
     except (ImportFailed, PeyvandError) as exc:
-        flash(_("The import was not undone: %(reason)s", reason=str(exc)), "error")
+        flash(_("The import was not undone: %(reason)s", reason=reason_of(exc)), "error")
         return redirect(url_for("contacts_web.import_status", import_id=import_id, refused=1))
     flash(_("The import is undone: %(removed)s people removed, %(restored)s given their "
             "previous values back.", removed=result["removed"], restored=result["restored"]),

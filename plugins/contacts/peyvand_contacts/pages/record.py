@@ -5,8 +5,9 @@ vCard download (a link tab).
 A tab is rendered only when it is opened (``?tab=contacts.notes``). *Notes* lists the
 contact's notes (as the viewer may read them: a salesperson their own, a manager their team's)
 with the customer's mood, and a form to add one. *Timeline* shows every plugin's items
-(:func:`peyvand_contacts.timeline.items`: notes, imports, deals, leads, activities…), newest
-first, a page at a time, with an "Older" link carrying the last item shown as its cursor.
+(:func:`peyvand_contacts.timeline.items`: notes, imports, merges, deals, leads, activities…),
+newest first, a page at a time, with an "Older" link carrying the last item shown as its
+cursor; each item with the name of its kind (:func:`peyvand_contacts.timeline.kind_label`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 
 from peyvand_sdk import (
     InvalidRecord,
+    current_actor,
     current_kernel,
     current_language,
     current_tenant,
@@ -61,9 +63,14 @@ def render_timeline(entity, record):
     except InvalidRecord:           # a cursor that is not one of ours: the newest page
         cursor = None
         items, next_cursor = timeline_items(entity, record.id, limit=TIMELINE_PAGE)
+    from ..timeline import kind_label
+
     for item in items:
+        item["kind_label"] = kind_label(item)
         if item.get("entity") == "contacts.note":
             item["url"] = None          # shown in place; the Notes tab has them all
+        elif str(item.get("key", "")).startswith("contacts.merge:") and item.get("id"):
+            item["url"] = url_for("contacts_web.merge_detail", merge_id=item["id"])
         else:
             item["url"] = _item_url(item)
     older = f"?tab=contacts.timeline&before={next_cursor}" if next_cursor else None
@@ -90,6 +97,17 @@ def _authors(ids) -> dict[int, str]:
             for u in find_users(ids=ids, active_only=False)}
 
 
+def _may(action: str, note: dict) -> bool:
+    """Whether the viewer may ``action`` this note (their scope: all, their team's, their own),
+    so its Edit and Delete links show only to those the generic pages would let through."""
+    scope = permission_scope("contacts.note", action)
+    if scope in ("none", "all"):
+        return scope == "all"
+    actor = current_actor()
+    return actor is not None and (note.get("owner_id") == actor.id or (
+        scope == "team" and note.get("team_id") in actor.teams))
+
+
 def render_notes(entity, record):
     notes_service = service("contacts.note")
     page = notes_service.list(filters={LINKS[entity]: str(record.id)}, sort="-id",
@@ -99,7 +117,12 @@ def render_notes(entity, record):
     authors = _authors(r.get("owner_id") for r in page.rows)
     notes = [{"id": r["id"], "body": r.get("body"), "mood": r.get("mood"),
               "mood_label": moods.get(r.get("mood")), "at": r.get("created_at"),
-              "author": authors.get(r.get("owner_id"))} for r in page.rows]
+              "author": authors.get(r.get("owner_id")),
+              "edit": _may("update", r) and url_for(
+                  "peyvand_web.edit_record", plugin="contacts", plural="notes", record_id=r["id"]),
+              "delete": _may("delete", r) and url_for(
+                  "peyvand_web.delete_record", plugin="contacts", plural="notes",
+                  record_id=r["id"])} for r in page.rows]
     can_add = (permission_scope("contacts.note", "create") != "none"
                and "body" not in hidden)
     more = f"?tab=contacts.notes&cursor={page.next_cursor}" if page.next_cursor else None
@@ -137,23 +160,10 @@ def add_note(plural: str, record_id: int):
 # --------------------------------------------------------------------------- vCard
 
 def vcard(record_id: int):
-    """A person as a vCard 3.0 file (``vcards.to_vcard``), as the user may see them."""
-    from flask import current_app
+    """A person as a vCard 3.0 file, as the user may see them (``vcards.vcard_response``)."""
+    from ..vcards import vcard_response
 
-    from ..models import Organization
-    from ..vcards import to_vcard
-
-    row = service("contacts.person").to_dict(service("contacts.person").get(record_id))
-    org = None
-    if row.get("organization_id") and permission_scope("contacts.organization",
-                                                        "read") != "none":
-        org = (Organization.select(Organization.name)
-               .where(Organization.id == row["organization_id"]).scalar())
-    response = current_app.response_class(to_vcard(row, org).encode("utf-8"),
-                                          mimetype="text/vcard")
-    response.headers["Content-Type"] = "text/vcard; charset=utf-8"
-    response.headers["Content-Disposition"] = f'attachment; filename="person-{record_id}.vcf"'
-    return response
+    return vcard_response(record_id)
 
 
 def _vcard_url(record) -> str:
