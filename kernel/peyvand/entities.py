@@ -72,6 +72,7 @@ class Entity:
     default_grants: Mapping[str, Mapping[str, str]] | None = None
     example: Mapping[str, object] | None = None
     related: tuple = ()
+    value_labels: Mapping[str, object] = field(default_factory=dict)
     plugin: str | None = None
 
     @property

@@ -339,6 +339,10 @@ def search(query, limit):
     :return: a list of dicts ``{"entity": "<plugin>.<name>", "id": int, "title": str,
         "subtitle": str | None, "score": float}``; higher scores rank first. The kernel merges
         every plugin's hits, sorts them by score (then entity and id) and cuts to ``limit``.
+        A hit may add ``"subtitle_field"``: the entity's field the subtitle is the value of
+        (``"phone"``), so the search page shows it as the record page shows that field (a
+        phone number left-to-right in Persian digits); without it, a subtitle with no
+        right-to-left letters is shown left-to-right.
     """
 
 

@@ -706,6 +706,8 @@ def _kernel_components() -> dict:
             "properties": {
                 "entity": {"type": "string"}, "id": {"type": "integer"},
                 "title": {"type": "string"}, "subtitle": {"type": ["string", "null"]},
+                "subtitle_field": {"type": "string", "description":
+                                   "The entity's field the subtitle is the value of."},
                 "score": {"type": "number"},
             },
         },

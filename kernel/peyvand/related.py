@@ -7,6 +7,12 @@ behave like the schema's own everywhere: validated on input, returned by the rec
 endpoints, listed in the OpenAPI document, named by field rules (hidden / read-only), written to
 the audit trail and the ``record-*`` events when they change, exported (as one cell each).
 
+How the web pages show the fields: :meth:`RelatedData.display_items` (optional) turns a value
+into items the kernel shows one per line on record pages (the primary first and marked, an LTR
+value isolated with ``<bdi dir="ltr">``, a ``tel:``/``mailto:`` link, a type label) and as
+"primary +N" in list cells; without it, the value is shown generically (a list of items, never
+Python text).
+
 Contract (what keeps lists fast): the kernel calls :meth:`RelatedData.load` **once per page**
 with the ids of every record on it, never once per record, so an implementation answers with
 one query (or a fixed few) whatever the page size.
@@ -93,6 +99,28 @@ class RelatedData:
         (validation, field rules, optimistic locking, audit as for the API). Leave out empty
         items the user did not fill in."""
         raise NotImplementedError
+
+    def display_items(self, name: str, value) -> list[dict] | None:
+        """How the web pages show ``value`` of field ``name``: a list of items (``None``: the
+        kernel shows the value generically). Called inside the request, so labels can be
+        translated with ``peyvand_sdk.gettext``. Each item is a dict:
+
+        * ``text``: the value as shown; or ``parts``: a list of strings the kernel joins with
+          the language's comma, skipping empty ones (an address's line, city, postal code);
+          an item with nothing to show is left out;
+        * ``label``: its type in the user's language (``"Mobile"``/``"موبایل"``), or ``None``;
+        * ``href``: a ``tel:``, ``mailto:``, ``http:`` or ``https:`` link (kept as given:
+          ASCII), or ``None``; other schemes are dropped;
+        * ``primary``: ``True`` for the main item (shown first and marked);
+        * ``ltr``: ``True`` for a left-to-right value (phone number, e-mail, code): shown in
+          ``<bdi dir="ltr">`` so its ``+``, ``@`` and brackets stay in place in Persian;
+        * ``digits``: ``True`` to show the text's digits in the user's digits (Persian ones in
+          Persian: phone numbers, postal codes).
+
+        Record pages show one item per line; list cells the primary item and "+N" for the rest;
+        the history tab every item on one line.
+        """
+        return None
 
     def export_text(self, name: str, value) -> str | None:
         """``value`` of field ``name`` as one spreadsheet cell (CSV/XLSX export)."""

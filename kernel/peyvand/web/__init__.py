@@ -63,6 +63,8 @@ def _template_context():
     return {
         "lang": i18n.current_language(),
         "dir": i18n.direction(),
+        # "old → new" reads backwards in a right-to-left language: there it is "old ← new"
+        "change_arrow": "←" if i18n.direction() == "rtl" else "→",
         "calendar": i18n.current_calendar(),
         "web_user": getattr(g, "web_user", None),
         "csrf_token": session.csrf_token,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 from flask import (
@@ -344,8 +345,33 @@ def search_page():
             if entity is None:
                 continue
             hits.append({**hit, "url": _entity_url(hit["entity"], hit["id"]),
-                         "entity_label": i18n.label(entity.label, entity.name)})
+                         "entity_label": i18n.label(entity.label, entity.name),
+                         "subtitle_html": _subtitle(hit)})
     return render_template("peyvand/search.html", query=query, hits=hits)
+
+
+_RTL_LETTERS = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]")
+
+
+def _subtitle(hit: dict):
+    """A hit's subtitle as HTML: as its entity's field ``subtitle_field`` is shown on record
+    pages (a phone number left-to-right, in the user's digits), else isolated, left-to-right
+    when it has no right-to-left letters (an e-mail address)."""
+    from markupsafe import Markup, escape
+
+    from . import forms
+    from .pages import entity_view
+
+    text = hit.get("subtitle")
+    if text in (None, ""):
+        return None
+    name = hit.get("subtitle_field")
+    view = entity_view(hit["entity"]) if name else None
+    meta = view.by_name.get(name) if view is not None else None
+    if meta is not None and meta.kind in ("email", "tel"):
+        return forms.display(meta, name, text, {})
+    ltr = not _RTL_LETTERS.search(str(text))
+    return Markup('<bdi dir="ltr">' if ltr else "<bdi>") + escape(str(text)) + Markup("</bdi>")
 
 
 #: Suggestions under the global search box at most, and the shortest query that asks.

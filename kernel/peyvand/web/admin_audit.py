@@ -48,8 +48,8 @@ def _changes(entity_id: str, raw: str) -> list[tuple[str, object, object]]:
         meta = view.by_name.get(name) if view else None
         if view is not None:
             label = meta.title() if meta else forms.system_label(name)
-            out.append((label, forms.display(meta, name, old, {}),
-                        forms.display(meta, name, new, {})))
+            out.append((label, forms.display(meta, name, old, {}, mode="inline"),
+                        forms.display(meta, name, new, {}, mode="inline")))
         else:
             out.append((name, _short(old) if old is not None else forms.DASH,
                         _short(new) if new is not None else forms.DASH))

@@ -44,7 +44,9 @@ class FieldMeta:
     choices: tuple = ()
     link_entity: str | None = None  # entity id a link/foreign key points to
     custom: bool = False
-    to_text: object = None         # related data (kind "related"): value -> text, shown only
+    items: object = None           # related data (kind "related"): value -> items or None
+    labels: object = None          # the entity's value_labels: rows -> a label per row
+    label_uses: tuple = ()         # other fields those rows must carry
 
     def title(self) -> str:
         if self.label:
@@ -82,6 +84,7 @@ def _validator(schema_field, kind):
 def field_meta(entity, service, entities: dict) -> list[FieldMeta]:
     """The :class:`FieldMeta` of every schema field of ``service``, in schema order."""
     by_model = {e.model: eid for eid, e in entities.items()}
+    value_labels = getattr(entity, "value_labels", None) or {}
     out = []
     for name, sf in service.schema.fields.items():
         if sf.dump_only:
@@ -89,8 +92,8 @@ def field_meta(entity, service, entities: dict) -> list[FieldMeta]:
         rel = service.related_by_field.get(name)
         if rel is not None:  # lists kept outside the table: shown, edited by their own pages
             out.append(FieldMeta(name=name, kind="related", label=sf.metadata.get("label"),
-                                 to_text=lambda value, rel=rel, name=name:
-                                 rel.export_text(name, value)))
+                                 items=lambda value, rel=rel, name=name:
+                                 rel.display_items(name, value)))
             continue
         custom = service.custom_by_key.get(name)
         meta = FieldMeta(name=name, kind="text", required=bool(sf.required),
@@ -135,6 +138,11 @@ def field_meta(entity, service, entities: dict) -> list[FieldMeta]:
                 meta.kind = "textarea"
         if length is not None and length.max is not None:
             meta.max_length = length.max
+        labels = value_labels.get(name)
+        if isinstance(labels, dict):
+            meta.labels, meta.label_uses = labels.get("labels"), tuple(labels.get("uses") or ())
+        elif callable(labels):
+            meta.labels = labels
         out.append(meta)
     return out
 
@@ -160,26 +168,59 @@ def _time(value, text: str) -> Markup:
     return Markup('<time datetime="' + str(escape(value)) + '">' + str(escape(text)) + "</time>")
 
 
+def value_labels(meta: FieldMeta | None, rows: list[dict]) -> list | None:
+    """The labels the entity's ``value_labels`` gives field ``meta`` for ``rows`` (one per
+    row, ``None`` where it has none), in the user's language; ``None`` without such labels."""
+    if meta is None or meta.labels is None or not rows:
+        return None
+    try:
+        found = list(meta.labels(rows) or ())
+    except Exception:
+        from flask import current_app
+
+        if current_app.extensions["peyvand"].settings.strict_plugins:
+            raise
+        return None     # a plugin's broken labels show the stored keys, not an error page
+    out = []
+    for index in range(len(rows)):
+        text = found[index] if index < len(found) else None
+        if isinstance(text, dict):
+            text = i18n.label(text) or None
+        out.append(str(text) if text not in (None, "") else None)
+    return out
+
+
 def display(meta: FieldMeta | None, name: str, value, row: dict, titles: dict | None = None,
-            link=None):
-    """``value`` of field ``name`` as safe HTML in the user's language, digits and calendar."""
+            link=None, mode: str = "full", shown: str | None = None):
+    """``value`` of field ``name`` as safe HTML in the user's language, digits and calendar.
+
+    ``mode``: ``"full"`` (record pages: a list one item per line), ``"cell"`` (list pages:
+    compact) or ``"inline"`` (the history: one line). ``shown``: the value's label from the
+    entity's ``value_labels`` (:func:`value_labels`), shown instead of the stored key."""
     if value is None or value == "" or value == []:
         return DASH
+    if shown is not None:
+        return Markup("<bdi>") + escape(shown) + Markup("</bdi>")
     if name in ("created_at", "updated_at"):
         return _time(value, i18n.datetime_text(value))
     kind = meta.kind if meta else ("integer" if isinstance(value, int) else "text")
+    if kind == "related":
+        items = meta.items(value) if meta.items is not None else None
+        if items is None:
+            return structured(value, mode)
+        return related_items(items, mode)
+    if kind == "checkboxes" and isinstance(value, list) and all(_simple(v) for v in value):
+        comma = "، " if i18n.current_language() == "fa" else ", "
+        return escape(comma.join(choice_label(v) for v in value))
+    if isinstance(value, list | dict):  # never Python's text of a structure
+        return structured(value, mode)
     if kind in ("text", "textarea"):
         return escape(value)
-    if kind == "related":
-        return escape(meta.to_text(value) or "")
     if kind in ("email", "tel"):
         shown = i18n.digits(value) if kind == "tel" else value
         return Markup('<bdi dir="ltr">' + str(escape(shown)) + "</bdi>")
     if kind == "checkbox":
         return escape(_("Yes") if value else _("No"))
-    if kind == "checkboxes":
-        comma = "، " if i18n.current_language() == "fa" else ", "
-        return escape(comma.join(choice_label(v) for v in value))
     if kind == "select":
         return escape(choice_label(value))
     if kind == "date":
@@ -200,6 +241,158 @@ def display(meta: FieldMeta | None, name: str, value, row: dict, titles: dict | 
     if kind == "integer":
         return escape(i18n.number(value))
     return escape(value)
+
+
+# -- lists and structures ----------------------------------------------------------------------
+
+SAFE_LINKS = ("tel:", "mailto:", "http:", "https:")
+
+
+def _comma() -> str:
+    return "، " if i18n.current_language() == "fa" else ", "
+
+
+def _joined(parts, separator: str | None = None) -> Markup:
+    """``parts`` (isolated values) joined, in a run of the page's direction: a ``dir="auto"``
+    element around them finds no letter outside their isolates, and would lay them out
+    left-to-right in Persian."""
+    parts = list(parts)
+    joined = Markup(separator if separator is not None else _comma()).join(parts)
+    if len(parts) < 2:
+        return joined
+    return Markup('<span dir="%s">') % i18n.direction() + joined + Markup("</span>")
+
+
+def _simple(value) -> bool:
+    return not isinstance(value, list | dict)
+
+
+def _item_value(item: dict) -> Markup | None:
+    """One related-data item's value: isolated, in local digits if asked, linked if safe."""
+    if "parts" in item:
+        parts = [str(p).strip() for p in item.get("parts") or () if p is not None]
+        text = _comma().join(p for p in parts if p)
+    else:
+        text = str(item.get("text") if item.get("text") is not None else "").strip()
+    if not text:
+        return None
+    if item.get("digits"):
+        text = i18n.digits(text)
+    value = Markup('<bdi dir="ltr">' if item.get("ltr") else "<bdi>") + escape(text) \
+        + Markup("</bdi>")
+    href = str(item.get("href") or "")
+    if href and href.lower().startswith(SAFE_LINKS):
+        value = Markup('<a href="%s">%s</a>') % (href, value)
+    return value
+
+
+def related_items(items, mode: str = "full") -> Markup:
+    """Items of :meth:`peyvand.related.RelatedData.display_items` as HTML: one per line
+    (``full``), the primary and "+N" (``cell``), or on one line (``inline``)."""
+    shown = []
+    for item in sorted((i for i in items or () if isinstance(i, dict)),
+                       key=lambda i: not i.get("primary")):
+        value = _item_value(item)
+        if value is not None:
+            shown.append((item, value))
+    if not shown:
+        return DASH
+    if mode == "cell":
+        out = shown[0][1]
+        if len(shown) > 1:
+            out += Markup(' <bdi dir="ltr" class="more muted">+') \
+                + escape(i18n.digits(len(shown) - 1)) + Markup("</bdi>")
+        return out
+    if mode == "inline":
+        parts = []
+        for item, value in shown:
+            if item.get("label"):
+                value += Markup(" (") + escape(item["label"]) + Markup(")")
+            parts.append(value)
+        return _joined(parts, "؛ " if i18n.current_language() == "fa" else "; ")
+    mark = len(shown) > 1
+    lines = []
+    for item, value in shown:
+        line = Markup('<li class="item%s">') % (" is-primary" if item.get("primary") else "")
+        line += value
+        if item.get("label"):
+            line += Markup(' <span class="item-type">') + escape(item["label"]) \
+                + Markup("</span>")
+        if mark and item.get("primary"):
+            line += Markup(' <span class="badge item-primary">') + escape(_("Primary")) \
+                + Markup("</span>")
+        lines.append(line + Markup("</li>"))
+    return Markup('<ul class="items">') + Markup("").join(lines) + Markup("</ul>")
+
+
+def _scalar(value) -> Markup:
+    if value is None or value == "":
+        return DASH
+    if isinstance(value, bool):
+        return escape(_("Yes") if value else _("No"))
+    if isinstance(value, int | float | decimal.Decimal):
+        return escape(i18n.number(value))
+    return Markup("<bdi>") + escape(str(value)) + Markup("</bdi>")
+
+
+def _pairs(mapping: dict) -> Markup:
+    """``Key: value · Key: value`` of a dict (nested ones in brackets)."""
+    parts = []
+    for key, value in mapping.items():
+        if value is None or value == "" or value == [] or value == {}:
+            continue
+        if isinstance(value, dict):
+            shown = Markup("(") + _pairs(value) + Markup(")")
+        elif isinstance(value, list):
+            shown = _joined(_thing(v) for v in value)
+        else:
+            shown = _scalar(value)
+        parts.append(escape(i18n.gettext(i18n.humanize(str(key)))) + Markup(": ") + shown)
+    return Markup(" · ").join(parts)
+
+
+def _label_of(mapping: dict) -> str | None:
+    label = mapping.get("label")
+    if isinstance(label, dict):
+        return i18n.label(label) or None
+    return str(label) if isinstance(label, str) and label else None
+
+
+def _thing(value) -> Markup:
+    """One item of a structured value: a dict by its label (``{"en", "fa"}`` in the user's
+    language) and its other values as ``Key: value``; a list comma-separated; else scalar."""
+    if isinstance(value, list):
+        return _joined(_thing(v) for v in value)
+    if not isinstance(value, dict):
+        return _scalar(value)
+    label = _label_of(value)
+    if label is None:
+        return _pairs(value)
+    rest = _pairs({k: v for k, v in value.items() if k not in ("label", "key", "id")})
+    out = Markup("<bdi>") + escape(label) + Markup("</bdi>")
+    if rest:
+        out += Markup(' <span class="muted">(') + rest + Markup(")</span>")
+    return out
+
+
+def structured(value, mode: str = "full") -> Markup:
+    """A list or dict value shown readably, never as Python text: a list one item per line
+    (``full``), its first item and "+N" (``cell``), or comma-separated (``inline``)."""
+    if isinstance(value, dict):
+        return _thing(value) if value else DASH
+    items = [v for v in value if v not in (None, "", [], {})]
+    if not items:
+        return DASH
+    if mode == "cell":
+        out = _thing(items[0])
+        if len(items) > 1:
+            out += Markup(' <bdi dir="ltr" class="more muted">+') \
+                + escape(i18n.digits(len(items) - 1)) + Markup("</bdi>")
+        return out
+    if mode == "inline" or all(_simple(v) for v in items):
+        return _joined(_thing(v) for v in items)
+    return Markup('<ul class="items">') + Markup("").join(
+        Markup("<li>") + _thing(v) + Markup("</li>") for v in items) + Markup("</ul>")
 
 
 def date_cell(value) -> Markup:

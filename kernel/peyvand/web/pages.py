@@ -482,6 +482,9 @@ def list_page(plugin, plural):
     wanted = [*columns, "created_at"]
     if "currency" in view.by_name and "currency" not in hidden:
         wanted.append("currency")
+    for c in columns:   # fields a column's value labels need (a deal stage's pipeline)
+        wanted += [u for u in view.by_name[c].label_uses
+                   if u in view.by_name and u not in hidden and u not in wanted]
     rows, next_cursor, prev_cursor = [], None, None
     if ids != []:
         try:
@@ -509,10 +512,14 @@ def list_page(plugin, plural):
     any_filter = bool(state["q"] or filters)
     # Cells are rendered here, once per value, rather than through template calls: this page
     # is the one people open most, and it must stay fast at a million records.
-    cols = [(c, view.by_name[c], titles.get(c), links.get(c)) for c in columns]
+    labels = {c: forms.value_labels(view.by_name[c], rows) for c in columns}
+    none = [None] * len(rows)
+    cols = [(c, view.by_name[c], titles.get(c), links.get(c), labels[c] or none)
+            for c in columns]
     table = [(row["id"],
-              [forms.display(meta, c, row.get(c), row, t, link) for c, meta, t, link in cols],
-              forms.date_cell(row.get("created_at"))) for row in rows]
+              [forms.display(meta, c, row.get(c), row, t, link, "cell", shown[i])
+               for c, meta, t, link, shown in cols],
+              forms.date_cell(row.get("created_at"))) for i, row in enumerate(rows)]
     extra = {}
     if not printing:
         from . import bulk
@@ -634,8 +641,9 @@ def _related(view: EntityView, record_id: int) -> list[dict]:
     return out
 
 
-def _history(view: EntityView, record_id: int) -> list[dict]:
+def _history(view: EntityView, record_id: int, record_row: dict | None = None) -> list[dict]:
     hidden = view.service.field_rules()[0]
+    record_row = record_row or {}
     out = []
     for row in audit.history(view.id, record_id, limit=50):
         changes = []
@@ -643,9 +651,13 @@ def _history(view: EntityView, record_id: int) -> list[dict]:
             if name in hidden:
                 continue
             meta = view.by_name.get(name)
+            shown = forms.value_labels(meta, [{**record_row, name: old},
+                                              {**record_row, name: new}]) or [None, None]
             changes.append({"label": meta.title() if meta else forms.system_label(name),
-                            "old": forms.display(meta, name, old, {}),
-                            "new": forms.display(meta, name, new, {})})
+                            "old": forms.display(meta, name, old, {}, mode="inline",
+                                                 shown=shown[0]),
+                            "new": forms.display(meta, name, new, {}, mode="inline",
+                                                 shown=shown[1])})
         out.append({**row, "changes": changes})
     return out
 
@@ -675,7 +687,8 @@ def record_page(plugin, plural, record_id):
     titles = {m.name: _titles(m.link_entity, [row.get(m.name)]) for m in metas
               if m.kind == "link"}
     shown = [(m, forms.display(m, m.name, row.get(m.name), row, titles.get(m.name),
-                               _linker(m.link_entity) if m.kind == "link" else None))
+                               _linker(m.link_entity) if m.kind == "link" else None,
+                               shown=(forms.value_labels(m, [row]) or [None])[0]))
              for m in metas]
     if printing:
         actor = current_actor()
@@ -690,7 +703,7 @@ def record_page(plugin, plural, record_id):
         title=record_title(view, row), printing=printing,
         owner=_owner_name(record.owner_id), tabs=tabs, tab=current, tab_html=tab_html,
         related=_related(view, record.id) if current == "details" and not printing else [],
-        history=_history(view, record.id) if current == "history" else [],
+        history=_history(view, record.id, row) if current == "history" else [],
         can_edit=can(view.id, "update", record), can_delete=can(view.id, "delete", record),
         can_print=can(view.id, "print", record), display=forms.display, tags=tags)
 
@@ -1008,7 +1021,9 @@ def field_value(entity_id: str, name: str, value, row: dict | None = None):
     titles = link = None
     if meta is not None and meta.kind == "link" and value:
         titles, link = _titles(meta.link_entity, [value]), _linker(meta.link_entity)
-    return forms.display(meta, name, value, row or {}, titles, link)
+    shown = forms.value_labels(meta, [{**(row or {}), name: value}]) if value else None
+    return forms.display(meta, name, value, row or {}, titles, link,
+                         shown=(shown or [None])[0])
 
 
 def _error_page(code: int, title: str, message: str):

@@ -47,8 +47,10 @@ PERSON_NOTES = {
 def _details(entity: str, record_id: int, items) -> list[dict]:
     rows = []
     for position, (kind, type_, value) in enumerate(items):
+        # every row names every column: insert_many takes its columns from the first row
         row = {"entity": entity, "record_id": record_id, "kind": kind, "position": position,
-               "type": type_}
+               "type": type_, "value": None, "line": None, "city": None, "province": None,
+               "postal_code": None}
         if kind == "address":
             row.update(zip(("line", "city", "province", "postal_code"), value, strict=True))
         else:

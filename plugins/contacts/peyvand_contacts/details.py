@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from peyvand_sdk import RelatedData, Veto
+from peyvand_sdk import RelatedData, Veto, gettext
 
 from . import identifiers
 from .emails import normalize_email
@@ -37,6 +37,16 @@ EMAIL_TYPES = ("work", "home", "other")
 ADDRESS_TYPES = ("work", "home", "billing", "shipping", "other")
 #: Items per list at most.
 MAX_ITEMS = 20
+
+
+def N_(message: str) -> str:
+    """Mark ``message`` for the catalogue; it is translated where shown."""
+    return message
+
+
+#: The types of an item as the pages name them (the merge page's words).
+TYPE_LABELS = {"mobile": N_("Mobile"), "work": N_("Work"), "home": N_("Home"), "fax": N_("Fax"),
+               "billing": N_("Billing"), "shipping": N_("Shipping"), "other": N_("Other")}
 
 #: list field -> (kind in contacts_detail, primary column, its type column)
 LISTS = {"emails": ("email", "email", "email_type"),
@@ -238,6 +248,29 @@ class ContactDetails(RelatedData):
         from .pages.listinputs import form_value
 
         return form_value(name, form)
+
+    def display_items(self, name, value):
+        """What the web pages show: each item with its type in the user's language, phone
+        numbers as ``tel:`` links in the user's digits, e-mails as ``mailto:`` links, an
+        address's parts joined (empty ones left out); the primary item first."""
+        if not value:
+            return []
+        out = []
+        for item in value:
+            kind = item.get("type")
+            label = gettext(TYPE_LABELS[kind]) if kind in TYPE_LABELS else (
+                str(kind).replace("_", " ") if kind else None)
+            shown = {"label": label, "primary": bool(item.get("primary"))}
+            if name == "addresses":
+                shown.update(parts=[item.get(k) for k in ADDRESS_KEYS], digits=True)
+            elif name == "phones":
+                shown.update(text=item.get("value"), href="tel:" + str(item.get("value")),
+                             ltr=True, digits=True)
+            else:
+                shown.update(text=item.get("value"), href="mailto:" + str(item.get("value")),
+                             ltr=True)
+            out.append(shown)
+        return out
 
     def export_text(self, name, value):
         """``+989121234567 (mobile); +982188776655 (work)`` — the primary first."""

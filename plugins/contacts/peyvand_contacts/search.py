@@ -488,8 +488,14 @@ def search(query: str, limit: int) -> list[dict]:
         return {k: (None if k in hidden else v) for k, v in values.items()}
 
     def shown(hidden, **values):
-        """The first value the user's roles do not hide (field rules apply to hits too)."""
-        return next((v for k, v in values.items() if v and k not in hidden), None)
+        """The first value the user's roles do not hide (field rules apply to hits too), and
+        the field it is (``subtitle_field``: the pages show it as that field is shown)."""
+        found = next(((k, v) for k, v in values.items() if v and k not in hidden), None)
+        if found is None:
+            return {"subtitle": None}
+        key, value = found
+        return {"subtitle": value,
+                **({"subtitle_field": key} if key in ("email", "phone", "city") else {})}
 
     hits = []
     fetch = limit * HIDDEN_OVERFETCH if hidden_person else limit
@@ -515,8 +521,8 @@ def search(query: str, limit: int) -> list[dict]:
         hits.append({"entity": "contacts.person", "id": person_id,
                      "title": " ".join(n for n in (seen["first_name"], seen["last_name"]) if n)
                      or f"#{person_id}",
-                     "subtitle": shown(hidden_person, email=email, phone=phone,
-                                       organization_id=org_names.get(org)),
+                     **shown(hidden_person, email=email, phone=phone,
+                             organization_id=org_names.get(org)),
                      "score": float(score)})
     fetch = limit * HIDDEN_OVERFETCH if hidden_org else limit
     organizations = _rows(Organization, OrganizationSearchIndex, "contacts.organization",
@@ -535,6 +541,6 @@ def search(query: str, limit: int) -> list[dict]:
         count += 1
         hits.append({"entity": "contacts.organization", "id": org_id,
                      "title": seen["name"] or f"#{org_id}",
-                     "subtitle": shown(hidden_org, email=email, phone=phone, city=city),
+                     **shown(hidden_org, email=email, phone=phone, city=city),
                      "score": float(score)})
     return hits

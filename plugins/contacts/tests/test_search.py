@@ -82,7 +82,8 @@ def test_email_by_its_local_part_or_whole(peyvand_client):
         assert found(peyvand_client, typed) == [sara], typed
     hit = search(peyvand_client, "sara.miller")[0]
     assert hit == {"entity": PERSON, "id": sara, "title": "Sara Miller",
-                   "subtitle": "sara.miller@example.com", "score": hit["score"]}
+                   "subtitle": "sara.miller@example.com", "subtitle_field": "email",
+                   "score": hit["score"]}
 
 
 def test_organisation_by_its_name_and_its_people_too(peyvand_client):

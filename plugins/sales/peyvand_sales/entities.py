@@ -113,6 +113,39 @@ class ActivitySchema(Schema):
     done_at = UTCDateTime(allow_none=True, metadata=SERVER)
 
 
+def N_(message: str) -> str:
+    """Mark ``message`` for the catalogue; it is translated where shown."""
+    return message
+
+
+#: The keys of a lead's score_details items, as its record page names them.
+SCORE_DETAIL_WORDS = (N_("Criterion"), N_("Points"))
+
+
+def stage_labels(rows: list[dict]) -> list:
+    """A deal's stage as its pipeline names it (``{"en", "fa"}``), for the web pages: one
+    query for a whole list page. ``None`` (the key is shown) for a stage its pipeline lacks."""
+    from .pipelines import stages_of
+
+    ids = sorted({r["pipeline_id"] for r in rows if isinstance(r.get("pipeline_id"), int)})
+    labels = {}
+    if ids:
+        for pipeline in Pipeline.select(Pipeline.id, Pipeline.stages).where(
+                Pipeline.id.in_(ids)):
+            for stage in stages_of(pipeline):
+                labels[(pipeline.id, stage["key"])] = stage.get("label") or None
+    return [labels.get((r.get("pipeline_id"), r.get("stage"))) for r in rows]
+
+
+def entity_labels(rows: list[dict]) -> list:
+    """An activity's linked entity (``sales.deal``) by the entity's label ("Deal")."""
+    from peyvand_sdk import current_kernel, current_tenant
+
+    entities = current_kernel().entities(current_tenant())
+    return [dict(entities[r["entity"]].label) if r.get("entity") in entities else None
+            for r in rows]
+
+
 #: Fields only the server writes, per entity id.
 SERVER_FIELDS = {
     "sales.deal": frozenset({"closed_at", "stage_entered_at"}),
@@ -136,6 +169,7 @@ DEAL = Entity(
     # pipeline 1 is the default pipeline every tenant gets when sales is enabled
     example={"title": "۲۰ دستگاه کارتخوان", "pipeline_id": 1, "stage": "qualified",
              "amount": "1200000000", "currency": "IRR"},
+    value_labels={"stage": {"labels": stage_labels, "uses": ("pipeline_id",)}},
 )
 LEAD = Entity(
     name="lead", plural="leads", model=Lead, schema=LeadSchema,
@@ -154,4 +188,5 @@ ACTIVITY = Entity(
     title_field="subject", searchable=("subject",), default_sort="-id",
     example={"kind": "call", "subject": "پیگیری پیش‌فاکتور", "due_at": "2030-01-05T09:30:00Z",
              "priority": "high"},
+    value_labels={"entity": entity_labels},
 )

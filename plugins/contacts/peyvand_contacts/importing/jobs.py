@@ -331,6 +331,8 @@ def preview_item(item) -> dict:
     return {"row": item.row, "action": item.action, "person_id": item.person_id,
             "merged_into": item.merged_into, "matched_on": item.matched_on,
             "name": item.name, "changes": {k: [o, n] for k, (o, n) in item.changes.items()},
+            "who": dict(zip(("name", "email", "phone"), item.who or ("", None, None),
+                            strict=True)),
             "errors": [error_item(e) for e in item.errors], "text": str(item)}
 
 

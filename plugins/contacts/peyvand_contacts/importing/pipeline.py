@@ -242,6 +242,7 @@ class RowPreview:
     errors: list[RowError] = field(default_factory=list)
     name: str = ""
     rule_skip: bool = False           # skipped because the matching rule says so
+    who: tuple = ()                   # (full name, e-mail, phone) as the row gives them
 
     def __str__(self) -> str:
         if self.action == "fail":
@@ -742,7 +743,7 @@ def _normalise_rows(source_file, mapping, options, result, progress, custom=()):
                 if value not in (None, []):
                     extra = extra or {}
                     extra[key] = value
-        append((row_number, None if errors else values, errors, extra))
+        append((row_number, values, errors, extra))   # a failed row's values name it
     result.rows = count
     if progress is not None:
         progress("read", count, count)
@@ -962,7 +963,8 @@ class _Planner:
                 result.failed += 1
                 self._note(row_number, "fail", None)
                 if detail:
-                    preview.append(RowPreview(row_number, "fail", errors=list(row_errors)))
+                    preview.append(RowPreview(row_number, "fail", errors=list(row_errors),
+                                              **_named(values)))
                 continue
             if values[_ORG] is not None:
                 values[_ORG] = self._organization(values[_ORG], row_number)
@@ -975,7 +977,8 @@ class _Planner:
                 result.failed += 1
                 self._note(row_number, "fail", None)
                 if detail:
-                    preview.append(RowPreview(row_number, "fail", errors=[error]))
+                    preview.append(RowPreview(row_number, "fail", errors=[error],
+                                              **_named(values)))
                 continue
             if target is None or rule.action == "create":
                 self._create(row_number, values, rule, target, detail, extra)
@@ -988,7 +991,7 @@ class _Planner:
                     preview.append(RowPreview(
                         row_number, "skip", person_id=target.id,
                         merged_into=target.row if earlier else None, matched_on=rule.on,
-                        name=_display(target.values), rule_skip=True))
+                        **_named(target.values), rule_skip=True))
                 continue
             changes = self._apply(target, values, extra, overwrite=rule.action == "overwrite")
             if not changes:
@@ -1011,7 +1014,7 @@ class _Planner:
                 preview.append(RowPreview(
                     row_number, action, person_id=target.id,
                     merged_into=target.row if earlier else None, matched_on=rule.on,
-                    changes=changes, name=_display(target.values)))
+                    changes=changes, **_named(target.values)))
         self._run_before_hooks()
         result.organizations_created = len(self.organizations_to_create())
         # Only what will be written is needed from here on.
@@ -1038,7 +1041,8 @@ class _Planner:
             result.failed += 1
             self._note(row_number, "fail", None)
             if detail:
-                result.preview.append(RowPreview(row_number, "fail", errors=errors))
+                result.preview.append(RowPreview(row_number, "fail", errors=errors,
+                                                 **_named(values)))
             return
         if values[_STAGE] is None:
             values[_STAGE] = "lead"
@@ -1057,7 +1061,7 @@ class _Planner:
                 row_number, "create", matched_on=rule.on if rule else None,
                 person_id=matched.id if matched is not None else None,
                 merged_into=matched.row if matched is not None and matched.touched else None,
-                changes=self._preview_of_new(values, target.custom), name=_display(values)))
+                changes=self._preview_of_new(values, target.custom), **_named(values)))
 
     def _preview_of_new(self, values, custom=None) -> dict:
         changes = {}
@@ -1415,6 +1419,14 @@ def _bind_entity() -> None:
 
 def _name_key(first: str | None, last: str | None, organization: str | None) -> str:
     return "\x1f".join((fold(first or ""), fold(last or ""), fold(organization or "")))
+
+
+def _named(values) -> dict:
+    """A preview row's ``name`` (text) and ``who`` (name, e-mail, phone) from its values."""
+    if values is None:
+        return {}
+    name = " ".join(v for v in (values[_FIRST], values[_LAST]) if v)
+    return {"name": _display(values), "who": (name, values[_EMAIL], values[_PHONE])}
 
 
 def _display(values) -> str:
