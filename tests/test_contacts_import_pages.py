@@ -132,7 +132,7 @@ def test_the_wizard_from_upload_to_undo(app):
     answer = client.post(status_url + "/undo", data={"csrf_token": token(client),
                                                      "confirmed": "1"})
     page = text(client.get(answer.headers["Location"]))
-    assert "بازگردانده شد" in page and "data-undo" not in page
+    assert "واگردانی شد" in page and "data-undo" not in page
     assert [p[1] for p in people(app)] == ["رضایی"]
 
     # The upload page lists the import.

@@ -33,6 +33,8 @@ def test_deleted_records_wait_in_the_trash_and_come_back(app):
     assert "سطل زباله" in _text(admin.get("/app/contacts/persons"))   # the list links it
     empty = _text(admin.get("/app/contacts/persons/trash"))
     assert "سطل زباله خالی است" in empty
+    asked = _text(admin.get(f"/app/contacts/persons/{gone}/delete"))
+    assert "تا ۳۰ روز می‌توان آن را از سطل زبالهٔ فهرست بازگرداند" in asked
     deleted = post(admin, f"/app/contacts/persons/{gone}/delete", {})
     assert deleted.status_code == 302
     flashed = _text(admin.get(deleted.headers["Location"]))

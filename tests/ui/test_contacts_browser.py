@@ -122,7 +122,7 @@ def test_import_a_csv_through_the_wizard_with_a_row_error_and_undo(live, new_pag
     page.screenshot(path=str(ARTIFACTS / "contacts-import-undo-confirm-fa.png"), full_page=True)
     with page.expect_navigation():
         page.click("[data-confirm-button]")
-    assert "درون‌ریزی بازگردانده شد" in page.inner_text("main")
+    assert "درون‌ریزی واگردانی شد" in page.inner_text("main")
     assert page.locator("[data-undo]").count() == 0
     assert _people(live, last_name="توکلی") == [] and _people(live, last_name="نوری") == []
 
@@ -201,7 +201,7 @@ def test_merge_two_people_choosing_a_field_then_undo(live, new_page):
     assert _people(live, id=second) == []                           # asked first
     with page.expect_navigation():
         page.click("[data-confirm-button]")
-    assert "ادغام بازگردانده شد" in page.inner_text("main")
+    assert "ادغام واگردانی شد" in page.inner_text("main")
     assert _people(live, id=second) and _people(live, id=first)[0].city is None
 
 

@@ -74,6 +74,7 @@ def _template_context():
         "choice_label": forms.choice_label,
         "today_iso": i18n.today_iso,
         "background_unserved": _background_unserved,
+        "trash_days": current_app.extensions["peyvand"].settings.trash_days,
     }
 
 
