@@ -205,6 +205,8 @@ def test_a_deals_stage_and_an_activitys_entity_show_their_labels(app):
     # The stage's label comes from its pipeline, even when the list does not show it.
     assert "/app/sales/pipelines/1" not in listing
     assert field(text(client.get(f"/app/sales/deals/{deal}")), "مرحله") == "<bdi>مذاکره</bdi>"
+    # Its status "open" reads as a state (باز), not as the verb of the kernel's button.
+    assert field(text(client.get(f"/app/sales/deals/{deal}")), "وضعیت") == "باز"
     page = text(client.get(f"/app/sales/activities/{activity}"))
     assert field(page, "نوع رکورد مرتبط") == "<bdi>معامله</bdi>" and ">sales.deal<" not in page
     english = web_client(app, "anna", language="en", calendar="gregorian")
