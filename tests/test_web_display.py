@@ -6,6 +6,7 @@ arrows, the search page and the contacts import preview."""
 
 from __future__ import annotations
 
+import html
 import io
 import re
 from pathlib import Path
@@ -158,6 +159,32 @@ def test_a_pipelines_stages_show_their_labels_never_python_text(app):
     english = web_client(app, "anna", language="en", calendar="gregorian")
     stages = field(text(english.get("/app/sales/pipelines/1")), "Stages")
     assert "<li><bdi>Qualified</bdi>" in stages and "Probability: 10" in stages
+
+
+def test_a_pipelines_stages_are_edited_as_json_on_its_form(app):
+    """A structured field has no ready-made input: the generic form edits the API's JSON
+    (it showed empty checkboxes, so a pipeline could not be edited from the web)."""
+    import json
+
+    from web_kit import post
+
+    client = web_client(app, "boss")
+    form = text(client.get("/app/sales/pipelines/1/edit"))
+    box = re.search(r'<textarea id="f-stages" name="stages"[^>]*>(.*?)</textarea>', form, re.S)
+    assert box is not None and 'type="checkbox" name="stages"' not in form
+    stages = json.loads(html.unescape(box.group(1)))
+    assert stages[0]["key"] and stages[0]["label"]["fa"]
+    stages[0]["label"]["fa"] = "تماس نخست"
+    version = re.search(r'name="version" value="(\d+)"', form).group(1)
+    saved = post(client, "/app/sales/pipelines/1/edit",
+                 {"name": "فروش", "stages": json.dumps(stages, ensure_ascii=False),
+                  "version": version})
+    assert saved.status_code == 302, saved.get_data(as_text=True)[:3000]
+    assert "تماس نخست" in field(text(client.get("/app/sales/pipelines/1")), "مراحل")
+    broken = post(client, "/app/sales/pipelines/1/edit", {"name": "فروش", "stages": "[{"})
+    assert broken.status_code == 422
+    assert "این JSON درست نیست (سطر ۱، ستون ۳)" in html.unescape(broken.get_data(as_text=True))
+    assert "تماس نخست" in field(text(client.get("/app/sales/pipelines/1")), "مراحل")
 
 
 def test_a_leads_score_details_read_as_items(app):

@@ -10,6 +10,7 @@ digits and calendar.
 from __future__ import annotations
 
 import decimal
+import json
 from dataclasses import dataclass, field
 
 import peewee
@@ -35,7 +36,7 @@ SYSTEM_LABELS = {
 @dataclass
 class FieldMeta:
     name: str
-    kind: str                      # text textarea email tel select checkbox checkboxes
+    kind: str                      # text textarea email tel select checkbox checkboxes json
     #                                integer decimal date datetime link
     label: dict | None = None      # {"en", "fa"} when the field names its own label
     required: bool = False
@@ -107,10 +108,12 @@ def field_meta(entity, service, entities: dict) -> list[FieldMeta]:
         model_field = service.model._meta.columns.get(name) or service.model._meta.fields.get(name)
         if isinstance(sf, mf.Boolean):
             meta.kind = "checkbox"
-        elif isinstance(sf, mf.List):
-            inner = _validator(sf.inner, validate.OneOf)
+        elif isinstance(sf, mf.List) and _validator(sf.inner, validate.OneOf) is not None:
             meta.kind = "checkboxes"
-            meta.choices = tuple(inner.choices) if inner else ()
+            meta.choices = tuple(_validator(sf.inner, validate.OneOf).choices)
+        elif isinstance(sf, mf.List | mf.Dict | mf.Nested):
+            # A structure (a pipeline's stages…): edited as the API's JSON.
+            meta.kind = "json"
         elif isinstance(sf, mf.Date):
             meta.kind = "date"
         elif isinstance(sf, mf.DateTime):
@@ -414,6 +417,8 @@ def input_value(meta: FieldMeta, value):
         return i18n.datetime_text(value)
     if meta.kind == "checkbox":
         return bool(value)
+    if meta.kind == "json":
+        return json.dumps(value, ensure_ascii=False, indent=2) if value not in ("", None) else ""
     return value
 
 
@@ -446,6 +451,13 @@ def parse(metas: list[FormField], form, creating: bool) -> tuple[dict, dict]:
                 data[meta.name] = i18n.parse_date(raw).isoformat()
             elif meta.kind == "datetime":
                 data[meta.name] = i18n.parse_datetime(raw).isoformat()
+            elif meta.kind == "json":
+                try:
+                    data[meta.name] = json.loads(raw)
+                except ValueError as exc:
+                    errors[meta.name] = [_(
+                        "This is not valid JSON (line %(line)s, column %(column)s): %(error)s",
+                        line=exc.lineno, column=exc.colno, error=exc.msg)]
             else:
                 data[meta.name] = raw
         except i18n.DateInputError:

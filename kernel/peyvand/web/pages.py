@@ -90,7 +90,7 @@ def _write(fn):
 def _columns(entity, metas: list[FieldMeta]) -> list[str]:
     """List columns: the title and searchable fields first, then others, in schema order."""
     names = [m.name for m in metas
-             if m.kind not in ("textarea", "checkboxes", "related") and not m.custom]
+             if m.kind not in ("textarea", "checkboxes", "related", "json") and not m.custom]
     preferred = [n for n in names if n == entity.title_field or n in entity.searchable]
     chosen = set((preferred + [n for n in names if n not in preferred])[:MAX_COLUMNS])
     return [n for n in names if n in chosen]
