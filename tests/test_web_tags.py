@@ -113,3 +113,23 @@ def test_a_hidden_tags_field_shows_no_chips(app):
     reader = web_client(app, "nima", roles=("readonly",))
     page = text(reader.get(f"/app/contacts/persons/{person}"))
     assert "tag-chip" not in page and "نمایشگاه" not in page
+
+
+def test_a_list_filtered_by_two_tags_shows_records_with_both(app):
+    """``?tag=A&tag=B`` on a list page: records carrying every one of them, a chip per tag,
+    each chip removing only its own tag (the web read the first tag alone)."""
+    import html
+    from urllib.parse import quote
+
+    both = _person(app, last_name="هردو", tags=["مشتری ویژه", "نمایشگاه"])
+    one = _person(app, last_name="یکی", tags=["مشتری ویژه"])
+    admin = web_client(app, "boss")
+    url = f"/app/contacts/persons?tag={quote('مشتری ویژه')}&tag={quote('نمایشگاه')}"
+    page = html.unescape(text(admin.get(url)))
+    assert f'/app/contacts/persons/{both}"' in page and f'/app/contacts/persons/{one}"' not in page
+    removes = re.findall(r'data-filter="tag">.*?<a href="([^"]*)" class="chip-remove"', page)
+    assert len(removes) == 2                           # a chip per tag
+    for link in removes:
+        assert link.count("tag=") == 1                 # each chip takes off one tag only
+    wider = html.unescape(text(admin.get(removes[1])))
+    assert f'/app/contacts/persons/{one}"' in wider    # only مشتری ویژه left

@@ -173,6 +173,9 @@ def _list_query(view: EntityView, args=None) -> tuple[dict, dict, list[str]]:
     """``(filters, state, problems)`` from the query string (search, dates, field filters)."""
     args = request.args if args is None else args
     filters = {k: v for k, v in args.items() if k not in RESERVED and v != ""}
+    tags = [t for t in args.getlist("tag") if t != ""] if hasattr(args, "getlist") else []
+    if tags:
+        filters["tag"] = tags                        # ?tag=A&tag=B: records with all of them
     actor = current_actor()
     if filters.get("owner_id") == "me" and actor is not None:
         filters["owner_id"] = str(actor.id)          # a saved view's "me" is each viewer
@@ -222,12 +225,14 @@ def _team_names(ids) -> dict[int, str]:
     return dict(Team.select(Team.id, Team.name).where(Team.id.in_(ids)).tuples())
 
 
-def _removal_link(key: str) -> str:
-    """This list without the filter ``key`` (and back on its first page)."""
+def _removal_link(key: str, value: str | None = None) -> str:
+    """This list without the filter ``key`` (only its ``value``, for a key given several
+    times: one of several tags), back on its first page."""
     from urllib.parse import urlencode
 
     pairs = [(k, v) for k, v in request.args.items(multi=True)
-             if k not in (key, "cursor", "before")]
+             if k not in ("cursor", "before")
+             and not (k == key and (value is None or v == value))]
     if {k for k, _v in pairs} == {"view"}:
         pairs.append(("q", ""))     # a saved view's own query would come back with ?view=N
     here = request.script_root + request.path
@@ -241,8 +246,11 @@ def _filter_chips(view: EntityView, args=None) -> list[dict]:
 
     args = request.args if args is None else args
     chips = []
-    for key, value in args.items():
-        if key in RESERVED or value == "":
+    multi = hasattr(args, "getlist")
+    several = multi and len(args.getlist("tag")) > 1
+    pairs = args.items(multi=True) if multi else args.items()
+    for key, value in pairs:
+        if key in RESERVED or value == "" or (key != "tag" and key in {c["key"] for c in chips}):
             continue
         name, _sep, op = key.partition("__")
         meta = view.by_name.get(name)
@@ -275,7 +283,8 @@ def _filter_chips(view: EntityView, args=None) -> list[dict]:
         elif op == "contains" or key.endswith(LINK_SEARCH):
             shown = _("contains “%(text)s”", text=value)
         chips.append({"label": label, "value": shown or value, "key": key,
-                      "remove": _removal_link(key), **chip})
+                      "remove": _removal_link(key, value if key == "tag" and several
+                                              else None), **chip})
     return chips
 
 
