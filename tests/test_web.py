@@ -500,6 +500,16 @@ def test_every_kernel_message_has_a_persian_translation():
     assert missing(KERNEL_PO, messages) == []
 
 
+def test_the_kernel_catalogue_holds_no_message_the_code_no_longer_uses():
+    """An entry left behind when a text changes is dead weight that translators keep
+    maintaining: the catalogue holds what the code and templates use, nothing else."""
+    from peyvand.web.catalog import KERNEL_PO, kernel_messages, read
+
+    used = kernel_messages()
+    unused = [m.id for m in read(KERNEL_PO) if m.id and m.id not in used]
+    assert unused == []
+
+
 def test_contacts_fields_and_choices_have_persian_labels():
     from pathlib import Path
 
