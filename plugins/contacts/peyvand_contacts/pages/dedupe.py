@@ -144,8 +144,7 @@ def dismiss():
 # --------------------------------------------------------------------------- merging
 
 #: The types of an e-mail, phone or address item (``details.py``), as the pages name them.
-ITEM_TYPES = {"mobile": N_("Mobile"), "work": N_("Work"), "home": N_("Home"), "fax": N_("Fax"),
-              "billing": N_("Billing"), "shipping": N_("Shipping"), "other": N_("Other")}
+from ..details import TYPE_LABELS as ITEM_TYPES  # noqa: E402  (one list of type names)
 
 
 def _list_text(items) -> str:
