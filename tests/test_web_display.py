@@ -236,6 +236,8 @@ def test_a_deals_stage_and_an_activitys_entity_show_their_labels(app):
     assert field(text(client.get(f"/app/sales/deals/{deal}")), "وضعیت") == "باز"
     page = text(client.get(f"/app/sales/activities/{activity}"))
     assert field(page, "نوع رکورد مرتبط") == "<bdi>معامله</bdi>" and ">sales.deal<" not in page
+    # The record it is about: the deal's title, linked to its page (Entity.record_links).
+    assert field(page, "رکورد مرتبط") == f'<a href="/app/sales/deals/{deal}">کارتخوان</a>'
     english = web_client(app, "anna", language="en", calendar="gregorian")
     assert field(text(english.get(f"/app/sales/deals/{deal}")), "Stage") == \
         "<bdi>Negotiation</bdi>"

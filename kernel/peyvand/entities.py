@@ -57,6 +57,10 @@ class Entity:
     :param related: :class:`peyvand.related.RelatedData` objects: values kept outside the
         entity's table (typed lists of phone numbers, line items…) that the API reads and
         writes with each record, loaded for a whole list page in one query.
+    :param record_links: ``{id field: entity field}`` for a reference to a record of any
+        entity (an activity's ``record_id``, whose entity id is in its ``entity`` field): the
+        record page shows the referenced record's title, linked to its page, when the user
+        may read it (its number otherwise). The stored values and the API are unchanged.
     """
 
     name: str
@@ -73,6 +77,7 @@ class Entity:
     example: Mapping[str, object] | None = None
     related: tuple = ()
     value_labels: Mapping[str, object] = field(default_factory=dict)
+    record_links: Mapping[str, str] = field(default_factory=dict)
     plugin: str | None = None
 
     @property

@@ -48,6 +48,7 @@ class FieldMeta:
     items: object = None           # related data (kind "related"): value -> items or None
     labels: object = None          # the entity's value_labels: rows -> a label per row
     label_uses: tuple = ()         # other fields those rows must carry
+    link_entity_field: str | None = None  # Entity.record_links: the field naming the entity
 
     def title(self) -> str:
         if self.label:
@@ -141,6 +142,8 @@ def field_meta(entity, service, entities: dict) -> list[FieldMeta]:
                 meta.kind = "textarea"
         if length is not None and length.max is not None:
             meta.max_length = length.max
+        if name in (getattr(entity, "record_links", None) or {}):
+            meta.link_entity_field = entity.record_links[name]
         labels = value_labels.get(name)
         if isinstance(labels, dict):
             meta.labels, meta.label_uses = labels.get("labels"), tuple(labels.get("uses") or ())
@@ -234,7 +237,7 @@ def display(meta: FieldMeta | None, name: str, value, row: dict, titles: dict | 
         if "currency" in row and row.get("currency"):
             return escape(i18n.amount(value, row["currency"]))
         return escape(i18n.number(value))
-    if kind == "link":
+    if kind == "link" or (meta is not None and meta.link_entity_field and titles):
         title = (titles or {}).get(value)
         text = title if title else "#" + i18n.digits(value)
         if link is not None and title is not None:

@@ -693,10 +693,12 @@ def record_page(plugin, plural, record_id):
     tags = tagging.chips(view, record, row)
     metas = [m for m in view.metas if m.name not in hidden
              and not (tags is not None and m.name == "tags")]   # shown as chips instead
-    titles = {m.name: _titles(m.link_entity, [row.get(m.name)]) for m in metas
-              if m.kind == "link"}
+    targets = {m.name: m.link_entity if m.kind == "link" else row.get(m.link_entity_field)
+               for m in metas if m.kind == "link" or m.link_entity_field}
+    titles = {name: _titles(target, [row.get(name)]) for name, target in targets.items()
+              if target}
     shown = [(m, forms.display(m, m.name, row.get(m.name), row, titles.get(m.name),
-                               _linker(m.link_entity) if m.kind == "link" else None,
+                               _linker(targets[m.name]) if targets.get(m.name) else None,
                                shown=(forms.value_labels(m, [row]) or [None])[0]))
              for m in metas]
     if printing:

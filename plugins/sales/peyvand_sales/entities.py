@@ -99,7 +99,8 @@ class ActivitySchema(Schema):
     notes = fields.String(allow_none=True)
     entity = _text(100, metadata={"description": "The linked record's entity id, e.g. "
                                   "sales.deal or contacts.person (with record_id)."})
-    record_id = fields.Integer(allow_none=True)
+    record_id = fields.Integer(allow_none=True, metadata={
+        "label": {"en": "Related record", "fa": "رکورد مرتبط"}})
     assignee_id = fields.Integer(allow_none=True, metadata={
         "description": "The user who does it (and owns it); the creator by default."})
     due_at = UTCDateTime(allow_none=True)
@@ -189,4 +190,5 @@ ACTIVITY = Entity(
     example={"kind": "call", "subject": "پیگیری پیش‌فاکتور", "due_at": "2030-01-05T09:30:00Z",
              "priority": "high"},
     value_labels={"entity": entity_labels},
+    record_links={"record_id": "entity"},
 )
