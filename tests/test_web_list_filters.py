@@ -301,3 +301,37 @@ def test_custom_fields_get_filters_too(app):
     assert _rows(_text(client.get(f"{PEOPLE}?view=&cf_vip_ok=true"))) == ["Karimi"]
     page = _text(client.get(f"{PEOPLE}?view=&cf_branch__contains=مرکز"))
     assert _rows(page) == ["Karimi"] and "شعبه: <bdi>دارای «مرکز»</bdi>" in page
+
+
+def test_amount_and_date_ranges_typed_in_persian(peyvand_app_factory):
+    """Number and date fields get "from" and "to" boxes; Persian digits and a Jalali date
+    work, and a date that cannot be read is named instead of ignored."""
+    app = peyvand_app_factory(plugins=["contacts", "sales"])
+    kernel = app.extensions["peyvand"]
+    with kernel.storage.bound("default"):
+        deals = kernel.service("sales.deal", "default")
+        made = {title: deals.create({"title": title, "pipeline_id": 1, "stage": "qualified",
+                                     "amount": amount, "currency": "IRR",
+                                     "expected_close": close}).id
+                for title, amount, close in (("کوچک", "500000", "2026-03-25"),
+                                             ("میانه", "2000000", "2026-04-10"),
+                                             ("بزرگ", "90000000", "2026-06-01"))}
+    client = web_client(app, "boss")
+    page = _text(client.get("/app/sales/deals"))
+    assert 'name="amount__gte"' in _control(page, "amount__gte")
+    assert 'class="date-input"' in _control(page, "expected_close__lte")
+    assert 'name="person_id__gte"' not in page and 'name="pipeline_id__gte"' not in page
+
+    def shown(url):
+        body = _text(client.get(url))
+        return {t for t, i in made.items() if f'/app/sales/deals/{i}"' in body}, body
+
+    found, body = shown("/app/sales/deals?amount__gte=۱٬۰۰۰٬۰۰۰&amount__lte=۵۰٬۰۰۰٬۰۰۰")
+    assert found == {"میانه"}
+    assert "مبلغ از" in body and "مبلغ تا" in body                  # the chips say which end
+    # 1405/01/05 is 2026-03-25 and 1405/01/21 is 2026-04-10: both ends are taken in.
+    found, _ = shown("/app/sales/deals?expected_close__gte=۱۴۰۵/۰۱/۰۵"
+                     "&expected_close__lte=۱۴۰۵/۰۱/۲۱")
+    assert found == {"کوچک", "میانه"}
+    refused = client.get("/app/sales/deals?expected_close__gte=soon")
+    assert refused.status_code == 200 and "تاریخی مانند" in _text(refused)

@@ -189,9 +189,36 @@ def _list_query(view: EntityView, args=None) -> tuple[dict, dict, list[str]]:
         hits = search(_kernel(), g.tenant, filters.pop(key), SEARCH_LIMIT,
                       entity_id=meta.link_entity)
         filters[f"{meta.name}__in"] = ",".join(str(h["id"]) for h in hits) or "0"
+    problems = []
+    for key in [k for k in filters if k.endswith(("__gte", "__lte"))]:
+        # Ranges as typed in the filter boxes: Persian digits and separators for numbers, a
+        # date in the user's calendar (a whole day: "to" takes in the day it names).
+        meta = view.by_name.get(key.rsplit("__", 1)[0])
+        raw = str(filters[key]).strip()
+        if meta is None:
+            continue
+        if meta.kind in ("integer", "decimal"):
+            filters[key] = forms._clean_number(raw, decimal_point=meta.kind == "decimal")
+        elif meta.kind in ("date", "datetime"):
+            try:
+                day = i18n.parse_date(raw)
+            except i18n.DateInputError:
+                problems.append(_("%(field)s: enter a date like %(example)s.",
+                                  field=meta.title(), example=i18n.date_example()))
+                filters.pop(key)
+                continue
+            if meta.kind == "date":
+                filters[key] = day.isoformat()
+            else:
+                if key.endswith("__lte"):
+                    day += datetime.timedelta(days=1)
+                    key_lt = key[:-5] + "__lt"
+                    filters.pop(key)
+                    filters[key_lt] = i18n.day_start_utc(day).isoformat(sep=" ")
+                    continue
+                filters[key] = i18n.day_start_utc(day).isoformat(sep=" ")
     state = {"q": (args.get("q") or "").strip(), "from": args.get("from", ""),
              "to": args.get("to", ""), "sort": args.get("sort") or view.entity.default_sort}
-    problems = []
     for key, op in (("from", "gte"), ("to", "lt")):
         if not state[key].strip():
             continue
@@ -265,6 +292,9 @@ def _filter_chips(view: EntityView, args=None) -> list[dict]:
                         "text": tagging.text_colour(tag.colour)}
         else:
             label = meta.title() if meta else forms.system_label(name)
+            if meta is not None and op in ("gte", "lte"):
+                label = _("%(field)s from", field=label) if op == "gte" else \
+                    _("%(field)s to", field=label)
         if name == "owner_id" and not op:
             shown = _("Me") if value == "me" else _user_names([value]).get(int(value)) \
                 if value.isdigit() else value
@@ -368,9 +398,10 @@ def _filter_controls(view: EntityView, hidden) -> tuple[list[dict], bool]:
     args = request.args
     controls, capped = [], False
 
-    def add(key, label, options=None, placeholder=""):
+    def add(key, label, options=None, placeholder="", kind="text"):
         value = args.get(key, "")
         controls.append({"key": key, "label": label, "value": value, "placeholder": placeholder,
+                         "kind": kind,
                          "options": None if options is None else _options_html(options, value)})
 
     for name, options_of in (("owner_id", _owner_options), ("team_id", _team_options)):
@@ -401,6 +432,16 @@ def _filter_controls(view: EntityView, hidden) -> tuple[list[dict], bool]:
             add(meta.name + LINK_SEARCH, meta.title(), placeholder=_("Name…"))
         elif meta.kind in ("text", "email", "tel") and meta.name not in searched:
             add(meta.name + "__contains", meta.title(), placeholder=_("Contains…"))
+        elif meta.kind in ("decimal", "date", "datetime") or (
+                meta.kind == "integer" and not meta.name.endswith("_id")
+                and not meta.link_entity_field):
+            # A range: "at least" and "at most" (dates typed in the user's calendar).
+            kind = "number" if meta.kind in ("integer", "decimal") else "date"
+            example = i18n.date_example() if kind == "date" else ""
+            add(meta.name + "__gte", _("%(field)s from", field=meta.title()), kind=kind,
+                placeholder=example)
+            add(meta.name + "__lte", _("%(field)s to", field=meta.title()), kind=kind,
+                placeholder=example)
     return controls, capped
 
 
