@@ -348,3 +348,12 @@ def test_a_subtitle_without_a_field_is_isolated_by_its_letters(app):
             '<bdi dir="ltr">a@b.ir</bdi>'
         assert str(_subtitle({"entity": "x.y", "subtitle": "تهران"})) == "<bdi>تهران</bdi>"
         assert _subtitle({"entity": "x.y", "subtitle": None}) is None
+
+
+def test_a_single_field_a_list_stands_for_is_not_shown_twice(app):
+    """The record page shows the phone numbers once: the list, not also the primary number
+    beside it; likewise e-mails."""
+    person = _person(app)
+    page = text(web_client(app, "boss").get(f"/app/contacts/persons/{person}"))
+    assert "<dt>شماره‌های تلفن</dt>" in page and "<dt>ایمیل‌ها</dt>" in page
+    assert "<dt>تلفن</dt>" not in page and "<dt>ایمیل</dt>" not in page

@@ -732,7 +732,12 @@ def record_page(plugin, plural, record_id):
     row = view.service.to_dict(record)
     hidden = view.service.field_rules()[0]
     tags = tagging.chips(view, record, row)
-    metas = [m for m in view.metas if m.name not in hidden
+    # A single field a visible list stands for (the primary phone beside every phone) is
+    # not shown twice.
+    related = getattr(view.service, "related_by_field", {}) or {}
+    replaced = {f for name, rel in related.items() if name not in hidden
+                for f in (getattr(rel, "form_replaces", None) or {}).get(name, ())}
+    metas = [m for m in view.metas if m.name not in hidden and m.name not in replaced
              and not (tags is not None and m.name == "tags")]   # shown as chips instead
     targets = {m.name: m.link_entity if m.kind == "link" else row.get(m.link_entity_field)
                for m in metas if m.kind == "link" or m.link_entity_field}
