@@ -357,3 +357,12 @@ def test_a_single_field_a_list_stands_for_is_not_shown_twice(app):
     page = text(web_client(app, "boss").get(f"/app/contacts/persons/{person}"))
     assert "<dt>شماره‌های تلفن</dt>" in page and "<dt>ایمیل‌ها</dt>" in page
     assert "<dt>تلفن</dt>" not in page and "<dt>ایمیل</dt>" not in page
+
+
+def test_a_list_row_without_a_first_name_is_named_by_its_title(app):
+    """The first cell links to the record; for a person with no first name the last name's
+    cell does, rather than a "(no name)" link."""
+    person = create(app, "contacts.person", {"last_name": "صدری"})
+    page = text(web_client(app, "boss").get("/app/contacts/persons"))
+    assert f'<a href="/app/contacts/persons/{person}">صدری</a>' in page
+    assert "(بی‌نام)" not in page

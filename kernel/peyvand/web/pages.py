@@ -566,10 +566,17 @@ def list_page(plugin, plural):
     none = [None] * len(rows)
     cols = [(c, view.by_name[c], titles.get(c), links.get(c), labels[c] or none)
             for c in columns]
-    table = [(row["id"],
-              [forms.display(meta, c, row.get(c), row, t, link, "cell", shown[i])
-               for c, meta, t, link, shown in cols],
-              forms.date_cell(row.get("created_at"))) for i, row in enumerate(rows)]
+    # The first cell links to the record; when it is empty (a person without a first name)
+    # the title's cell (the last name) does, if the list shows it.
+    title_at = columns.index(view.entity.title_field) \
+        if view.entity.title_field in columns else None
+    table = []
+    for i, row in enumerate(rows):
+        cells = [forms.display(meta, c, row.get(c), row, t, link, "cell", shown[i])
+                 for c, meta, t, link, shown in cols]
+        link_at = title_at if cells and cells[0] == forms.DASH and title_at is not None \
+            and cells[title_at] != forms.DASH else 0
+        table.append((row["id"], cells, forms.date_cell(row.get("created_at")), link_at))
     extra = {}
     if not printing:
         from . import bulk
