@@ -13,45 +13,20 @@ Errors answer as the blueprint's handlers do: 422 ``{"errors": {field: [message]
 
 from __future__ import annotations
 
+from peyvand_sdk.openapi import INVALID, NOT_FOUND
+from peyvand_sdk.openapi import json_body as _body
+from peyvand_sdk.openapi import json_response as _json
+from peyvand_sdk.openapi import path_id as _path_id
+from peyvand_sdk.openapi import query as _query
+from peyvand_sdk.openapi import ref as _ref
+
 TAG = ["contacts"]
 BASE = "/api/v1/contacts"
 
-
-def _ref(name: str) -> dict:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def _json(schema: dict, description: str, example=None) -> dict:
-    media = {"schema": schema}
-    if example is not None:
-        media["example"] = example
-    return {"description": description, "content": {"application/json": media}}
-
-
-def _body(schema: dict, description: str, required: bool = True, example=None) -> dict:
-    media = {"schema": schema}
-    if example is not None:
-        media["example"] = example
-    return {"required": required, "description": description,
-            "content": {"application/json": media}}
-
-
-INVALID = {"$ref": "#/components/responses/Invalid"}
-NOT_FOUND = {"$ref": "#/components/responses/NotFound"}
 ERROR = _ref("peyvand.error")
 REFUSED = _json(ERROR, "Refused; the message says why.")
 CONFLICT = _json(ERROR, "Refused: the message lists what changed since (HTTP 409 Conflict). "
                         "Nothing was changed.")
-
-
-def _path_id(name: str, what: str) -> dict:
-    return {"name": name, "in": "path", "required": True, "description": what,
-            "schema": {"type": "integer", "minimum": 1}}
-
-
-def _query(name: str, schema: dict, description: str, required: bool = False) -> dict:
-    return {"name": name, "in": "query", "required": required, "schema": schema,
-            "description": description}
 
 
 def _cursor(description: str = "The `next_cursor` of the previous page; leave it out for "

@@ -14,43 +14,19 @@ meanwhile), 400 for other refusals.
 
 from __future__ import annotations
 
+from peyvand_sdk.openapi import INVALID, NOT_FOUND, PRECONDITION_FAILED
+from peyvand_sdk.openapi import json_body as _body
+from peyvand_sdk.openapi import json_response as _json
+from peyvand_sdk.openapi import path_id as _path_id
+from peyvand_sdk.openapi import query as _query
+from peyvand_sdk.openapi import ref as _ref
+
 TAG = ["sales"]
 BASE = "/api/v1/sales"
 
-INVALID = {"$ref": "#/components/responses/Invalid"}
-NOT_FOUND = {"$ref": "#/components/responses/NotFound"}
-STALE = {"$ref": "#/components/responses/PreconditionFailed"}
+STALE = PRECONDITION_FAILED
 ETAG = {"ETag": {"$ref": "#/components/headers/ETag"}}
 MANAGE = "Needs `sales.settings.manage`."
-
-
-def _ref(name: str) -> dict:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def _json(schema: dict, description: str, headers: dict | None = None) -> dict:
-    out = {"description": description, "content": {"application/json": {"schema": schema}}}
-    if headers:
-        out["headers"] = headers
-    return out
-
-
-def _body(schema: dict, description: str, example=None) -> dict:
-    media = {"schema": schema}
-    if example is not None:
-        media["example"] = example
-    return {"required": True, "description": description,
-            "content": {"application/json": media}}
-
-
-def _path_id(name: str, what: str) -> dict:
-    return {"name": name, "in": "path", "required": True, "description": what,
-            "schema": {"type": "integer", "minimum": 1}}
-
-
-def _query(name: str, schema: dict, description: str, required: bool = False) -> dict:
-    return {"name": name, "in": "query", "required": required, "schema": schema,
-            "description": description}
 
 
 def _data_of(schema: dict) -> dict:
@@ -183,7 +159,7 @@ def _paths() -> dict:
              "schema": {"type": "string", "enum": ["lead_source", "won_reason", "lost_reason",
                                                    "disqualify_reason"]}}]
     lead = _ref("sales.lead")
-    lead_answer = {"200": _json(lead, "The lead.", ETAG), "404": NOT_FOUND, "422": INVALID}
+    lead_answer = {"200": _json(lead, "The lead.", headers=ETAG), "404": NOT_FOUND, "422": INVALID}
     forms = "Needs `sales.form.manage`."
     return {
         # -- lists, board, deals ---------------------------------------------------------
@@ -237,7 +213,7 @@ def _paths() -> dict:
                 "checked against the pipeline and the caller's right to update the deal; "
                 "the stage history follows. Send the version you read (`version` or "
                 "`If-Match`) to be refused (412) if someone changed the deal meanwhile.",
-                {"200": _json(_ref("sales.deal"), "The deal after the move.", ETAG),
+                {"200": _json(_ref("sales.deal"), "The deal after the move.", headers=ETAG),
                  "404": NOT_FOUND, "412": STALE, "422": INVALID},
                 parameters=[{"$ref": "#/components/parameters/IfMatch"}],
                 requestBody=_body({"type": "object", "additionalProperties": False,
