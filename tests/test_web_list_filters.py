@@ -31,7 +31,8 @@ def _control(page: str, name: str) -> str:
 
 def _rows(page: str) -> list[str]:
     body = page[page.index("<tbody>"):page.index("</tbody>")] if "<tbody>" in page else ""
-    return sorted(set(re.findall(r"<td>(Karimi|Ahmadi|Rostami|Sadeghi)</td>", body)))
+    return sorted(set(re.findall(
+        r'<td[^>]*>(?:<a href="[^"]*">)?(Karimi|Ahmadi|Rostami|Sadeghi)(?:</a>)?</td>', body)))
 
 
 def _seed(app, owners: dict[str, int] | None = None):
