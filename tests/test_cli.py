@@ -42,9 +42,11 @@ def test_tenant_option_keeps_tenants_apart(peyvand_cli):
     assert {p["name"]: p["state"] for p in json.loads(listing)["data"]}["contacts"] == "installed"
 
 
-def test_demo_enables_everything_and_loads_data(peyvand_cli):
+def test_demo_enables_everything_and_loads_data(peyvand_cli, monkeypatch):
+    monkeypatch.setenv("PEYVAND_PORT", "8123")          # as scripts/start.sh passes it on
     result = peyvand_cli("demo")
     assert result.exit_code == 0, result.output
+    assert "http://127.0.0.1:8123/api/v1/contacts/persons" in result.output
     assert "contacts: 8 people, 4 organisations, 4 notes" in result.output
     assert "sales: 4 deals" in result.output
     # The demo shows tags and notes on the contact pages, like a business's data would.

@@ -328,7 +328,8 @@ def _demo_users(kernel: Kernel, tenant: str) -> list[str]:
         f"(salespeople); password for all of them: {password}",
         f"API token of admin (shown once): {token}",
         "Try: curl -H 'Authorization: Bearer <token>' "
-        "http://127.0.0.1:8000/api/v1/contacts/persons",
+        f"http://{os.environ.get('PEYVAND_HOST') or '127.0.0.1'}:"
+        f"{os.environ.get('PEYVAND_PORT') or '8000'}/api/v1/contacts/persons",
     ]
 
 
