@@ -37,7 +37,13 @@ _FOLD = str.maketrans({
 
 
 class TagError(PeyvandError):
-    pass
+    """A tag refused. ``code`` says why (``name_missing``, ``name_too_long``, ``name_taken``,
+    ``colour``) and ``field`` which input (``name`` or ``colour``), so the API and the pages
+    name the field and say it in the user's language without reading the English text."""
+
+    def __init__(self, message: str, code: str, field: str = "name"):
+        super().__init__(message)
+        self.code, self.field = code, field
 
 
 def tag_key(name: str) -> str:
@@ -52,15 +58,16 @@ def clean_name(name) -> str:
     """A tag name as stored: trimmed, inner spacing collapsed; ``TagError`` if unusable."""
     text = " ".join(str(name or "").split())
     if not text:
-        raise TagError("a tag needs a name")
+        raise TagError("a tag needs a name", "name_missing")
     if len(text) > MAX_NAME:
-        raise TagError(f"a tag name has at most {MAX_NAME} characters ({len(text)} given)")
+        raise TagError(f"a tag name has at most {MAX_NAME} characters ({len(text)} given)",
+                       "name_too_long")
     return text
 
 
 def clean_colour(colour) -> str:
     if not isinstance(colour, str) or not COLOUR.match(colour.strip()):
-        raise TagError(f"colour {colour!r}: use #rrggbb, e.g. #2563eb")
+        raise TagError(f"colour {colour!r}: use #rrggbb, e.g. #2563eb", "colour", "colour")
     return colour.strip().lower()
 
 
@@ -115,7 +122,7 @@ def _check_free(name: str, but: int | None = None) -> str:
     clash = Tag.get_or_none(Tag.key == key)
     if clash is not None and clash.id != but:
         raise TagError(f"tag {clash.name!r} already exists (names are compared with Persian "
-                       "and Arabic letters, digits and case folded)")
+                       "and Arabic letters, digits and case folded)", "name_taken")
     return key
 
 

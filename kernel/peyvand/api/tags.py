@@ -29,10 +29,6 @@ def _body() -> dict:
     return body
 
 
-def _field_of(message: str) -> str:
-    return "colour" if message.startswith("colour") else "name"
-
-
 @blueprint.get("/tags")
 def tags_list():
     """Every tag of the tenant, by name: ``{"data": [{"id", "name", "colour"}]}``."""
@@ -48,7 +44,7 @@ def tags_create():
         try:
             return tags.create_tag(body.get("name"), body.get("colour"))
         except tags.TagError as exc:
-            raise InvalidRecord({_field_of(str(exc)): [str(exc)]}) from None
+            raise InvalidRecord({exc.field: [str(exc)]}) from None
 
     tag = _write(create)
     response = jsonify(tags.describe(tag))
@@ -67,7 +63,7 @@ def tags_update(tag_id):
         try:
             return tags.update_tag(tag, name=body.get("name"), colour=body.get("colour"))
         except tags.TagError as exc:
-            raise InvalidRecord({_field_of(str(exc)): [str(exc)]}) from None
+            raise InvalidRecord({exc.field: [str(exc)]}) from None
 
     return jsonify(tags.describe(_write(update)))
 

@@ -145,13 +145,12 @@ def _tag_rows() -> list[dict]:
 
 def _tag_error(exc: tags.TagError) -> tuple[str, str]:
     """A tag's refusal as (field, message in the admin's language)."""
-    text = str(exc)
-    if text.startswith("colour"):
+    if exc.code == "colour":
         return "colour", _("Pick a colour (#rrggbb).")
-    if "already exists" in text:
+    if exc.code == "name_taken":
         return "name", _("A tag with this name already exists (Persian and Arabic letters, "
                          "digits and case are compared folded).")
-    if "at most" in text:
+    if exc.code == "name_too_long":
         return "name", _("A tag name has at most %(count)s characters.",
                          count=i18n.digits(tags.MAX_NAME))
     return "name", _("A tag needs a name.")
